@@ -1,0 +1,17 @@
+# The two commands a newcomer needs (see README.md): `make run` and `make test`.
+.PHONY: run test lint bench setup
+
+run:    ## Odoo 18 with gelato_connector, demo data and the Gelato sandbox at http://localhost:8069
+	@bash tools/run.sh
+
+test:   ## the whole suite (pytest-odoo, real Odoo + PostgreSQL + Chromium + sandbox)
+	@bash tools/test.sh $(ARGS)
+
+lint:   ## ruff (lint + format) and pylint-odoo's checks
+	@bash tools/lint.sh
+
+bench:  ## benchmarks in bench/, figures printed as a table and written to bench/results/
+	@bash tools/bench.sh $(ARGS)
+
+setup:  ## only the set-up steps (Debian packages, Python environment, PostgreSQL)
+	@bash -c 'source tools/lib.sh && setup_all'

@@ -1,0 +1,22 @@
+{
+    "name": "Gelato Print-on-Demand Connector",
+    "version": "18.0.1.0.0",
+    "category": "Sales/Sales",
+    "summary": "Sell Gelato print-on-demand products from Sales and eCommerce, "
+    "fulfilled and shipped by Gelato",
+    "author": "gelato_connector developers",
+    "website": "https://github.com/gelato-connector/gelato_connector",
+    "license": "LGPL-3",
+    "depends": ["sale_management", "delivery", "website_sale", "portal", "mail"],
+    "external_dependencies": {"python": ["requests", "Pillow", "pypdf"]},
+    "data": [
+        "security/gelato_connector_security.xml",
+        "security/ir.model.access.csv",
+        "views/res_config_settings_views.xml",
+    ],
+    "assets": {
+        "web.assets_tests": [
+            "gelato_connector/static/tests/tours/**/*",
+        ],
+    },
+}

@@ -1,0 +1,193 @@
+import json
+import logging
+import secrets
+
+import requests
+
+from odoo import fields, models
+
+from .. import const, utils
+from ..utils import GelatoApiError
+
+_logger = logging.getLogger(__name__)
+
+
+class ResCompany(models.Model):
+    _inherit = "res.company"
+
+    gelato_api_key = fields.Char(
+        string="Gelato API Key",
+        groups="base.group_system",
+        copy=False,
+        help="Created in Gelato's dashboard under Developer > API keys.",
+    )
+    gelato_webhook_secret = fields.Char(
+        groups="base.group_system",
+        copy=False,
+        help="The header value Gelato sends with every webhook call (Developer > Webhooks > "
+        "Authorization).",
+    )
+    gelato_webhook_header = fields.Char(
+        string="Gelato Webhook Header Name",
+        default=const.WEBHOOK_DEFAULT_HEADER,
+        groups="base.group_system",
+        help="The header name entered in Gelato's webhook form ('signature' by default).",
+    )
+    gelato_api_url = fields.Char(
+        string="Gelato API Base URL",
+        groups="base.group_system",
+        help="Technical: send every Gelato call to this base URL instead of Gelato's "
+        "*.gelatoapis.com hosts (e.g. the local Gelato sandbox). Leave empty in production.",
+    )
+
+    # === BUSINESS METHODS === #
+
+    def _gelato_generate_webhook_secret(self):
+        """Set a new strong random webhook secret (to paste into Gelato's webhook form)."""
+        self.ensure_one()
+        self.sudo().gelato_webhook_secret = secrets.token_urlsafe(32)  # sudo: field is admin-only
+
+    def _gelato_build_url(self, service, path):
+        """Return the URL of ``path`` on one of Gelato's services (honouring the override)."""
+        host, version = const.API_SERVICES[service]
+        base = (self.sudo().gelato_api_url or "").strip().rstrip("/")  # sudo: admin-only field
+        return "%s/%s/%s" % (base or host, version, path.lstrip("/"))
+
+    def _gelato_make_request(
+        self, service, path, payload=None, method="POST", params=None, timeout=None
+    ):
+        """The one seam through which the connector talks to Gelato.
+
+        :param str service: ``order``, ``product``, ``shipment`` or ``ecommerce``.
+        :param str path: the path after the version, e.g. ``orders`` or ``templates/<id>``.
+        :param dict payload: JSON body (not sent with GET).
+        :param str method: HTTP method.
+        :param dict params: query-string parameters.
+        :param timeout: seconds (or a ``(connect, read)`` pair); defaults to
+            :data:`const.REQUEST_TIMEOUT`.
+        :return: the decoded JSON answer (``{}`` for an empty 2xx answer).
+        :raise GelatoApiError: on any failure; ``retryable`` tells whether to try again later.
+        """
+        self.ensure_one()
+        api_key = self.sudo().gelato_api_key  # sudo: the key is readable by administrators only
+        if not api_key:
+            raise GelatoApiError(
+                self.env._(
+                    "No Gelato API key is set for %(company)s. Add it in Settings > Sales > Gelato.",
+                    company=self.name,
+                )
+            )
+        url = self._gelato_build_url(service, path)
+        headers = {"X-API-KEY": api_key, "Accept": "application/json"}
+        _logger.debug(
+            "Gelato request %s %s params=%s payload=%s",
+            method,
+            url,
+            params,
+            json.dumps(utils.mask_payload(payload)) if payload else None,
+        )
+        try:
+            response = requests.request(
+                method,
+                url,
+                json=payload if method != "GET" else None,
+                params=params,
+                headers=headers,
+                timeout=timeout or const.REQUEST_TIMEOUT,
+            )
+        except requests.exceptions.Timeout as error:
+            _logger.warning("Gelato did not answer %s %s in time", method, url)
+            raise GelatoApiError(
+                self.env._("Gelato did not answer in time. It will be tried again later."),
+                retryable=True,
+            ) from error
+        except requests.exceptions.RequestException as error:
+            _logger.warning(
+                "Could not reach Gelato for %s %s: %s", method, url, type(error).__name__
+            )
+            raise GelatoApiError(
+                self.env._(
+                    "Could not reach Gelato (%(error)s). Check the server's internet access; "
+                    "it will be tried again later.",
+                    error=type(error).__name__,
+                ),
+                retryable=True,
+            ) from error
+
+        _logger.debug(
+            "Gelato answered %s %s: %s %s",
+            method,
+            url,
+            response.status_code,
+            response.text[:2000] if response.status_code >= 400 else "",
+        )
+        if response.status_code >= 400:
+            raise self._gelato_error_from_response(response)
+        if not response.content.strip():
+            return {}
+        try:
+            return response.json()
+        except ValueError as error:
+            _logger.warning("Gelato answered %s %s with a body that is not JSON", method, url)
+            raise GelatoApiError(
+                self.env._(
+                    "Gelato answered with something that is not JSON (HTTP %(status)s). "
+                    "It will be tried again later.",
+                    status=response.status_code,
+                ),
+                status_code=response.status_code,
+                retryable=True,
+            ) from error
+
+    def _gelato_error_from_response(self, response):
+        """Turn an HTTP error answer from Gelato into a :class:`GelatoApiError`."""
+        status = response.status_code
+        gelato_message = utils.extract_error_message(response.text)
+        retryable = utils.is_retryable_status(status)
+        retry_after = None
+        if status == 429:
+            try:
+                retry_after = float(response.headers.get("Retry-After", ""))
+            except ValueError:
+                retry_after = None
+        if status == 401:
+            message = self.env._(
+                "Gelato refused the API key (HTTP 401%(detail)s). Check the key in Settings > "
+                "Sales > Gelato, or create a new one in Gelato's dashboard (Developer > API keys).",
+                detail=": %s" % gelato_message if gelato_message else "",
+            )
+        elif retryable:
+            message = self.env._(
+                "Gelato is unavailable right now (HTTP %(status)s%(detail)s). "
+                "It will be tried again later.",
+                status=status,
+                detail=": %s" % gelato_message if gelato_message else "",
+            )
+        else:
+            message = self.env._(
+                "Gelato refused the request (HTTP %(status)s): %(detail)s",
+                status=status,
+                detail=gelato_message or response.reason or self.env._("no details given"),
+            )
+        _logger.info(
+            "Gelato error HTTP %s on %s: %s",
+            status,
+            response.request.path_url if response.request else "",
+            gelato_message,
+        )
+        return GelatoApiError(
+            message,
+            status_code=status,
+            retryable=retryable,
+            gelato_message=gelato_message,
+            retry_after=retry_after,
+        )
+
+    def _gelato_test_connection(self):
+        """Call Gelato with the configured key; raise :class:`GelatoApiError` on failure.
+
+        :return: the number of product catalogs the key can see.
+        """
+        self.ensure_one()
+        catalogs = self._gelato_make_request("product", "catalogs", method="GET")
+        return len(catalogs) if isinstance(catalogs, list) else len(catalogs.get("data", []))

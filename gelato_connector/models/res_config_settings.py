@@ -1,0 +1,61 @@
+from odoo import api, fields, models
+
+from .. import const
+from ..utils import GelatoApiError
+
+
+class ResConfigSettings(models.TransientModel):
+    _inherit = "res.config.settings"
+
+    gelato_api_key = fields.Char(
+        related="company_id.gelato_api_key", readonly=False, groups="base.group_system"
+    )
+    gelato_webhook_secret = fields.Char(
+        related="company_id.gelato_webhook_secret", readonly=False, groups="base.group_system"
+    )
+    gelato_webhook_header = fields.Char(
+        related="company_id.gelato_webhook_header", readonly=False, groups="base.group_system"
+    )
+    gelato_api_url = fields.Char(
+        related="company_id.gelato_api_url", readonly=False, groups="base.group_system"
+    )
+    gelato_webhook_url = fields.Char(
+        string="Gelato Webhook URL", compute="_compute_gelato_webhook_url"
+    )
+
+    # === COMPUTE METHODS === #
+
+    @api.depends("company_id")
+    def _compute_gelato_webhook_url(self):
+        for settings in self:
+            base_url = settings.company_id.get_base_url()
+            settings.gelato_webhook_url = base_url.rstrip("/") + const.WEBHOOK_ROUTE
+
+    # === ACTION METHODS === #
+
+    def action_gelato_generate_webhook_secret(self):
+        """Generate a strong webhook secret for the current company."""
+        self.ensure_one()
+        self.company_id._gelato_generate_webhook_secret()
+
+    def action_gelato_test_connection(self):
+        """Call Gelato with the saved API key and tell the user what happened."""
+        self.ensure_one()
+        try:
+            count = self.company_id._gelato_test_connection()
+        except GelatoApiError as error:
+            return self._gelato_notification(
+                self.env._("Gelato connection failed"), error.args[0], "danger", sticky=True
+            )
+        return self._gelato_notification(
+            self.env._("Connected to Gelato"),
+            self.env._("The API key works: %(count)s product catalogs are available.", count=count),
+            "success",
+        )
+
+    def _gelato_notification(self, title, message, kind, sticky=False):
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {"title": title, "message": message, "type": kind, "sticky": sticky},
+        }

@@ -1,0 +1,3 @@
+from . import test_gelato_request
+from . import test_gelato_settings
+from . import test_gelato_settings_tour

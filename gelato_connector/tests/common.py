@@ -1,0 +1,154 @@
+"""Test fixtures: the Gelato sandbox (tools/gelato_sandbox) run as a real HTTP server."""
+
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+from odoo.tests import HttpCase, TransactionCase
+
+SANDBOX_API_KEY = "sandbox-test-key"
+SANDBOX_WEBHOOK_SECRET = "sandbox-webhook-secret-for-tests"
+# tools/ of the repository this add-on lives in: the sandbox is a development tool, not part of
+# the add-on, so the tests that cross the network start it from there.
+TOOLS_DIR = Path(__file__).resolve().parents[2] / "tools"
+
+
+class GelatoSandbox:
+    """A running tools/gelato_sandbox process and a small client for its admin API."""
+
+    def __init__(self, webhook_url=None):
+        if not (TOOLS_DIR / "gelato_sandbox" / "__main__.py").is_file():
+            raise RuntimeError("The Gelato sandbox was not found in %s" % TOOLS_DIR)
+        cmd = [
+            sys.executable,
+            "-m",
+            "gelato_sandbox",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            "0",
+            "--api-key",
+            SANDBOX_API_KEY,
+            "--webhook-header",
+            "signature",
+            "--webhook-secret",
+            SANDBOX_WEBHOOK_SECRET,
+        ]
+        if webhook_url:
+            cmd += ["--webhook-url", webhook_url]
+        env = dict(os.environ, PYTHONPATH=str(TOOLS_DIR))
+        self.process = subprocess.Popen(
+            cmd,
+            cwd=TOOLS_DIR,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        line = self.process.stdout.readline()
+        if "listening on" not in line:
+            self.process.kill()
+            raise RuntimeError("The Gelato sandbox did not start: %s" % line)
+        self.url = line.rsplit(" ", 1)[-1].strip()
+        # Keep draining the sandbox's output so it never blocks on a full pipe.
+        threading.Thread(target=self.process.stdout.read, daemon=True).start()
+
+    def stop(self):
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+
+    def admin(self, path, payload=None, method=None):
+        """Call the sandbox's admin API (``/_sandbox/<path>``) and return its JSON answer."""
+        data = json.dumps(payload).encode() if payload is not None else None
+        request = urllib.request.Request(
+            "%s/_sandbox/%s" % (self.url, path.lstrip("/")),
+            data=data,
+            method=method or ("POST" if data is not None else "GET"),
+            headers={"Content-Type": "application/json"},
+        )
+        with urllib.request.urlopen(request, timeout=30) as response:
+            body = response.read()
+        return json.loads(body) if body else {}
+
+    def reset(self):
+        self.admin("reset", {})
+
+    def fault(self, kind, count=1, endpoint=None, **options):
+        self.admin("faults", {"kind": kind, "count": count, "endpoint": endpoint, **options})
+
+
+class StaticHTTPServer:
+    """A loopback HTTP server answering every request with one fixed response."""
+
+    def __init__(self, status=200, body=b"", content_type="text/html"):
+        class Handler(BaseHTTPRequestHandler):
+            def _answer(self):
+                self.send_response(status)
+                self.send_header("Content-Type", content_type)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            do_GET = do_POST = _answer
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = "http://127.0.0.1:%s" % self.server.server_address[1]
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def stop(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+class GelatoSandboxMixin:
+    """Starts one sandbox for the test class and points the main company at it."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.sandbox = GelatoSandbox(webhook_url=cls._gelato_sandbox_webhook_url())
+        cls.addClassCleanup(cls.sandbox.stop)
+        cls.company = cls.env.company
+        cls.company.sudo().write(
+            {
+                "gelato_api_key": SANDBOX_API_KEY,
+                "gelato_webhook_secret": SANDBOX_WEBHOOK_SECRET,
+                "gelato_api_url": cls.sandbox.url,
+            }
+        )
+
+    @classmethod
+    def _gelato_sandbox_webhook_url(cls):
+        return None
+
+    def setUp(self):
+        super().setUp()
+        self.sandbox.reset()
+
+    def wait_for(self, predicate, timeout=10, message="condition"):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if predicate():
+                return
+            time.sleep(0.05)
+        self.fail("Timed out waiting for %s" % message)
+
+
+class GelatoTransactionCase(GelatoSandboxMixin, TransactionCase):
+    pass
+
+
+class GelatoHttpCase(GelatoSandboxMixin, HttpCase):
+    pass
