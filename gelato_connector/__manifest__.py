@@ -13,6 +13,8 @@
         "security/gelato_connector_security.xml",
         "security/ir.model.access.csv",
         "views/res_config_settings_views.xml",
+        "data/gelato_webhook_event_data.xml",
+        "views/gelato_webhook_event_views.xml",
     ],
     "assets": {
         "web.assets_tests": [

@@ -48,3 +48,11 @@ WEBHOOK_EVENTS = (
     "order_item_tracking_code_updated",
     "order_delivery_estimate_updated",
 )
+
+# Largest webhook body accepted; Gelato's events are a few kilobytes (413 above this).
+WEBHOOK_MAX_BODY_BYTES = 256 * 1024
+# Processed webhook events are kept this many days (to answer duplicates), then purged so that
+# the cost of a webhook never grows with history.
+WEBHOOK_EVENT_RETENTION_DAYS = 90
+# Keys whose values Gelato's "send test" fills with placeholders such as {{MyOrderId}}.
+WEBHOOK_ID_KEYS = ("orderId", "orderReferenceId", "itemReferenceId", "storeId")

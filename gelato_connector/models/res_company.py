@@ -4,7 +4,7 @@ import secrets
 
 import requests
 
-from odoo import fields, models
+from odoo import api, fields, models
 
 from .. import const, utils
 from ..utils import GelatoApiError
@@ -39,6 +39,22 @@ class ResCompany(models.Model):
         help="Technical: send every Gelato call to this base URL instead of Gelato's "
         "*.gelatoapis.com hosts (e.g. the local Gelato sandbox). Leave empty in production.",
     )
+
+    # === CRUD METHODS === #
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        companies = super().create(vals_list)
+        if any(vals.get("gelato_webhook_secret") for vals in vals_list):
+            self.env.registry.clear_cache()  # see write()
+        return companies
+
+    def write(self, vals):
+        res = super().write(vals)
+        if {"gelato_webhook_secret", "gelato_webhook_header"} & set(vals):
+            # The webhook authenticates against a cached list of secrets.
+            self.env.registry.clear_cache()
+        return res
 
     # === BUSINESS METHODS === #
 
@@ -191,3 +207,4 @@ class ResCompany(models.Model):
         self.ensure_one()
         catalogs = self._gelato_make_request("product", "catalogs", method="GET")
         return len(catalogs) if isinstance(catalogs, list) else len(catalogs.get("data", []))
+
