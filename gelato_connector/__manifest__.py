@@ -13,6 +13,8 @@
         "security/gelato_connector_security.xml",
         "security/ir.model.access.csv",
         "views/res_config_settings_views.xml",
+        "views/product_template_views.xml",
+        "views/product_product_views.xml",
     ],
     "assets": {
         "web.assets_tests": [
