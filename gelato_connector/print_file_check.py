@@ -325,6 +325,8 @@ def _inspect_image(result, data, file_type, width_mm, height_mm):
     else:
         width, height = _jpeg_size(data)
         _check_pixels(width, height)
+        if not _jpeg_has_end(data):
+            raise FileRejected("truncated")
         color = None
     result["width_px"], result["height_px"] = width, height
 
@@ -355,8 +357,6 @@ def _inspect_image(result, data, file_type, width_mm, height_mm):
                         raise FileRejected("truncated") from error
                     raise FileRejected("corrupt", detail=_short(error)) from error
             icc = bool(image.info.get("icc_profile"))
-    if file_type == "jpeg" and not _jpeg_has_end(data):
-        raise FileRejected("truncated")
     result["color_mode"] = color + (" (ICC profile)" if icc else "")
     if result["color_mode"]:
         _add(result, "info", "color_mode", mode=result["color_mode"])

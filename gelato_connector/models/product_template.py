@@ -367,6 +367,9 @@ class ProductTemplate(models.Model):
                 archived.write({"gelato_archived_by_sync": True})
             summary["variants_removed"] += len(counted - archived)
             summary["variants_archived"] += len(counted & archived)
+        if extras or summary["variants_restored"]:
+            # The product's variant lists depend on which variants are active.
+            self.invalidate_recordset(["product_variant_ids", "product_variant_count"])
         return resized
 
     def _gelato_map_variants(self, template, values, variants):
@@ -471,7 +474,7 @@ class ProductTemplate(models.Model):
             vals["name"] = template["title"]
         if not is_html_empty(template["description"]) and is_html_empty(self.description_ecommerce):
             vals["description_ecommerce"] = template["description"]
-        if template["preview_url"] and not self.with_context(bin_size=True).image_1920:
+        if template["preview_url"] and not self._gelato_has_image():
             image, error = self._gelato_fetch_preview_image(template["preview_url"])
             if image:
                 vals["image_1920"] = image
@@ -482,6 +485,22 @@ class ProductTemplate(models.Model):
         if vals:
             self.write(vals)
             summary["product_fields_set"] += len(vals)
+
+    def _gelato_has_image(self):
+        """Whether the product has an image, without loading it."""
+        # sudo: attachments of image fields are hidden from searches otherwise.
+        return bool(
+            self.env["ir.attachment"]
+            .sudo()
+            .search_count(
+                [
+                    ("res_model", "=", self._name),
+                    ("res_field", "=", "image_1920"),
+                    ("res_id", "=", self.id),
+                ],
+                limit=1,
+            )
+        )
 
     def _gelato_fetch_preview_image(self, url):
         """Download a template's preview image.
