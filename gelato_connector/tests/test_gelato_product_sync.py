@@ -63,7 +63,7 @@ class SyncAssertions:
             sorted(variants.mapped(lambda v: (v.id, v.active, v.gelato_product_uid or ""))),
             sorted(
                 template.attribute_line_ids.mapped(
-                    lambda l: (l.attribute_id.id, tuple(l.value_ids.ids))
+                    lambda line: (line.attribute_id.id, tuple(line.value_ids.ids))
                 )
             ),
             sorted(template.gelato_placement_ids.mapped(lambda p: (p.print_area, p.width_mm))),
