@@ -16,6 +16,9 @@
         "views/product_template_views.xml",
         "views/product_product_views.xml",
     ],
+    "demo": [
+        "data/product_template_demo.xml",
+    ],
     "assets": {
         "web.assets_tests": [
             "gelato_connector/static/tests/tours/**/*",

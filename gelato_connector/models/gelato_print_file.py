@@ -119,23 +119,30 @@ class GelatoPrintFile(models.Model):
                         area=file.placement_id.name,
                     )
                 )
-            duplicate = self.search_count(
-                [
-                    ("id", "!=", file.id),
-                    ("placement_id", "=", file.placement_id.id),
-                    ("product_id", "=", file.product_id.id),
-                ],
-                limit=1,
-            )
-            if duplicate:
-                raise ValidationError(
-                    self.env._(
-                        "%(product)s already has a print file for %(area)s: replace that file "
-                        "instead of adding one.",
-                        product=(file.product_id or file.product_tmpl_id).display_name,
-                        area=file.placement_id.name,
-                    )
+            file._gelato_check_unique(file.placement_id, file.product_id)
+
+    def _gelato_check_unique(self, placement, product):
+        """One file per print area for the product, and one per print area and variant.
+
+        Checked before writing (the unique index would refuse it with a database error).
+        """
+        duplicate = self.search_count(
+            [
+                ("id", "not in", self.ids),
+                ("placement_id", "=", placement.id),
+                ("product_id", "=", product.id),
+            ],
+            limit=1,
+        )
+        if duplicate:
+            raise ValidationError(
+                self.env._(
+                    "%(product)s already has a print file for %(area)s: replace that file "
+                    "instead of adding one.",
+                    product=(product or placement.product_tmpl_id).display_name,
+                    area=placement.name,
                 )
+            )
 
     # === COMPUTE METHODS === #
 
@@ -159,19 +166,26 @@ class GelatoPrintFile(models.Model):
                 vals["product_tmpl_id"] = (
                     placement.product_tmpl_id.id or product.product_tmpl_id.id or False
                 )
+            self._gelato_check_unique(placement, product)
             if vals.get("datas"):
                 vals.update(
                     self._gelato_check_upload(
                         vals["datas"], vals.get("filename"), placement, product
                     )
                 )
-        files = super().create(vals_list)
+        # Odoo shrinks image attachments over 1920 px by default: print files stay untouched.
+        files = super(GelatoPrintFile, self.with_context(image_no_postprocess=True)).create(
+            vals_list
+        )
+        files = files.with_env(self.env)
         files.filtered("is_default")._gelato_apply_default_image()
         return files
 
     def write(self, vals):
+        # Odoo shrinks image attachments over 1920 px by default: print files stay untouched.
+        self_raw = self.with_context(image_no_postprocess=True)
         if self.env.context.get("gelato_skip_check") or not any(f in vals for f in CHECK_FIELDS):
-            result = super().write(vals)
+            result = super(GelatoPrintFile, self_raw).write(vals)
         else:
             result = True
             for file in self:
@@ -188,9 +202,13 @@ class GelatoPrintFile(models.Model):
                 filename = vals.get("filename", file.filename)
                 datas = vals.get("datas") or file.datas
                 file_vals = dict(vals)
+                if "placement_id" in vals or "product_id" in vals:
+                    file._gelato_check_unique(placement, product)
                 if datas:
                     file_vals.update(self._gelato_check_upload(datas, filename, placement, product))
-                result &= super(GelatoPrintFile, file).write(file_vals)
+                result &= super(
+                    GelatoPrintFile, file.with_context(image_no_postprocess=True)
+                ).write(file_vals)
         if vals.get("is_default") or "datas" in vals:
             self.filtered("is_default")._gelato_apply_default_image()
         return result
