@@ -13,6 +13,11 @@
         "security/gelato_connector_security.xml",
         "security/ir.model.access.csv",
         "views/res_config_settings_views.xml",
+        "views/product_template_views.xml",
+        "views/product_product_views.xml",
+    ],
+    "demo": [
+        "data/product_template_demo.xml",
     ],
     "assets": {
         "web.assets_tests": [
