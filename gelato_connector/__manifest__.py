@@ -15,6 +15,11 @@
         "views/res_config_settings_views.xml",
         "data/gelato_webhook_event_data.xml",
         "views/gelato_webhook_event_views.xml",
+        "views/product_template_views.xml",
+        "views/product_product_views.xml",
+    ],
+    "demo": [
+        "data/product_template_demo.xml",
     ],
     "assets": {
         "web.assets_tests": [

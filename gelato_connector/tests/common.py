@@ -152,3 +152,95 @@ class GelatoTransactionCase(GelatoSandboxMixin, TransactionCase):
 
 class GelatoHttpCase(GelatoSandboxMixin, HttpCase):
     pass
+
+
+# === Print files and Gelato templates (products) === #
+
+MM_PER_INCH = 25.4
+
+
+def pixels(mm, dpi):
+    """Pixels covering ``mm`` millimetres at ``dpi``."""
+    return round(mm / MM_PER_INCH * dpi)
+
+
+def make_png(width, height, mode="RGB", color=(200, 40, 40)):
+    """A real PNG of that size (compresses well: a plain colour)."""
+    import io
+
+    from PIL import Image
+
+    output = io.BytesIO()
+    fill = color if mode in ("RGB", "RGBA") else 128
+    Image.new(mode, (width, height), fill).save(output, "PNG")
+    return output.getvalue()
+
+
+def make_jpeg(width, height, mode="RGB", color=(40, 40, 200)):
+    import io
+
+    from PIL import Image
+
+    output = io.BytesIO()
+    fill = color if mode == "RGB" else (0, 80, 80, 0) if mode == "CMYK" else 128
+    Image.new(mode, (width, height), fill).save(output, "JPEG", quality=85)
+    return output.getvalue()
+
+
+def make_pdf(width_mm, height_mm, pages=1, image_px=None):
+    """A PDF with ``pages`` pages of that size; with ``image_px`` the first page is one
+    raster image of that many pixels drawn over the whole page (as exported from an image).
+    """
+    import io
+
+    from PIL import Image
+    from pypdf import PdfWriter
+
+    points = 72 / MM_PER_INCH
+    if image_px:
+        output = io.BytesIO()
+        width_in = width_mm / MM_PER_INCH
+        Image.new("RGB", image_px, (10, 120, 60)).save(
+            output, "PDF", resolution=image_px[0] / width_in
+        )
+        if pages == 1:
+            return output.getvalue()
+        writer = PdfWriter(clone_from=io.BytesIO(output.getvalue()))
+        for _page in range(pages - 1):
+            writer.add_blank_page(width_mm * points, height_mm * points)
+    else:
+        writer = PdfWriter()
+        for _page in range(pages):
+            writer.add_blank_page(width_mm * points, height_mm * points)
+    output = io.BytesIO()
+    writer.write(output)
+    return output.getvalue()
+
+
+def gelato_variant(uid, options, placements, title=None):
+    """One variant of a Gelato template (``GET /v1/templates/{id}``) for unit tests.
+
+    :param dict options: ``{"Color": "White", ...}``
+    :param list placements: ``[(name, printArea, width mm, height mm)]``
+    """
+    return {
+        "id": "variant-%s" % uid,
+        "title": title or " - ".join(options.values()) or uid,
+        "productUid": uid,
+        "variantOptions": [{"name": name, "value": value} for name, value in options.items()],
+        "imagePlaceholders": [
+            {"name": name, "printArea": area, "width": width, "height": height}
+            for name, area, width, height in placements
+        ],
+    }
+
+
+def gelato_template(template_id, variants, title="Test Template", description="", preview=""):
+    return {
+        "id": template_id,
+        "templateName": "Template for %s" % title,
+        "title": title,
+        "description": description,
+        "previewUrl": preview,
+        "variants": variants,
+    }
