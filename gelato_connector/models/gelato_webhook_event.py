@@ -134,7 +134,7 @@ class GelatoWebhookEvent(models.Model):
                 event._gelato_apply(payload)
         except _CONCURRENCY_ERRORS:
             raise
-        except Exception as error:  # noqa: BLE001 - no input may turn into a 500
+        except Exception as error:  # no input may turn into a 500
             _logger.exception("Gelato event %s could not be applied", event_id)
             self.env.invalidate_all()
             event.write({"state": "error", "message": str(error)[:500]})
