@@ -173,6 +173,4 @@ class GelatoWebhookEvent(models.Model):
     def _cron_purge_old_events(self):
         """Delete events older than the retention period (duplicates come within minutes)."""
         limit_date = fields.Datetime.now() - timedelta(days=const.WEBHOOK_EVENT_RETENTION_DAYS)
-        self.env.cr.execute(
-            "DELETE FROM gelato_webhook_event WHERE create_date < %s", [limit_date]
-        )
+        self.env.cr.execute("DELETE FROM gelato_webhook_event WHERE create_date < %s", [limit_date])

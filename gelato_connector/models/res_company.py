@@ -233,4 +233,3 @@ class ResCompany(models.Model):
         self.ensure_one()
         catalogs = self._gelato_make_request("product", "catalogs", method="GET")
         return len(catalogs) if isinstance(catalogs, list) else len(catalogs.get("data", []))
-

@@ -64,8 +64,15 @@ class TestGelatoWebhookGate(HttpCase):
         self.assertEqual(self.Event.search_count([]), 1)
 
     def test_valid_secret_records_the_event_for_its_company(self):
-        other = self.env["res.company"].sudo().create(
-            {"name": "Other Gelato Shop", "gelato_webhook_secret": "secret-of-the-other-company"}
+        other = (
+            self.env["res.company"]
+            .sudo()
+            .create(
+                {
+                    "name": "Other Gelato Shop",
+                    "gelato_webhook_secret": "secret-of-the-other-company",
+                }
+            )
         )
         self.assertEqual(
             self.post(self.event("os_other"), secret="secret-of-the-other-company").status_code,
@@ -87,8 +94,17 @@ class TestGelatoWebhookGate(HttpCase):
         self.assertFalse(self.Event.search_count([]))
 
     def test_wrong_shape_is_acknowledged_and_ignored(self):
-        for payload in ([], [1, 2], "text", 42, None, {}, {"id": 5, "event": "x"},
-                        {"id": "os_1"}, {"event": "order_status_updated"}):
+        for payload in (
+            [],
+            [1, 2],
+            "text",
+            42,
+            None,
+            {},
+            {"id": 5, "event": "x"},
+            {"id": "os_1"},
+            {"event": "order_status_updated"},
+        ):
             with self.subTest(payload=payload):
                 self.assertEqual(self.post(payload).status_code, 200)
         self.assertFalse(self.Event.search_count([]))

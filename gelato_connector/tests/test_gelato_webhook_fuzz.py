@@ -73,8 +73,8 @@ BASE_EVENTS = [
     },
 ]
 
-json_scalars = st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(
-    max_size=40
+json_scalars = (
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=40)
 )
 json_values = st.recursive(
     json_scalars,
