@@ -13,6 +13,11 @@
         "security/gelato_connector_security.xml",
         "security/ir.model.access.csv",
         "views/res_config_settings_views.xml",
+        "data/ir_cron_data.xml",
+        "data/delivery_carrier_data.xml",
+        "views/delivery_carrier_views.xml",
+        "views/sale_order_views.xml",
+        "views/sale_portal_templates.xml",
     ],
     "assets": {
         "web.assets_tests": [
