@@ -4,9 +4,13 @@ registry.category("web_tour.tours").add("gelato_settings_tour", {
     url: "/odoo/settings",
     steps: () => [
         {
+            content: "Open the Sales settings",
+            trigger: ".settings_tab .tab[data-key='sale_management']",
+            run: "click",
+        },
+        {
             content: "The Gelato block is in the Sales settings",
-            trigger: "#gelato_setting_container",
-            run: "scroll",
+            trigger: "#gelato_api",
         },
         {
             content: "Paste the API key",
