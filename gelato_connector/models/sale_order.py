@@ -579,7 +579,8 @@ class SaleOrder(models.Model):
     def _gelato_due_condition(self):
         return SQL(
             "gelato_state = 'queued' AND (gelato_next_attempt IS NULL "
-            "OR gelato_next_attempt <= (now() AT TIME ZONE 'UTC'))"
+            "OR gelato_next_attempt <= %s)",
+            fields.Datetime.now(),
         )
 
     @api.model
@@ -660,6 +661,7 @@ class SaleOrder(models.Model):
                 order._gelato_handle_send_failure(error)
             except UserError as error:
                 # Something to fix in Odoo (address, print files) found at sending time.
+                order._gelato_discard_drafts()
                 order._gelato_set_error(error.args[0])
             except Exception as error:  # noqa: BLE001 - one broken order must not stop the batch
                 _logger.exception("Unexpected error while sending %s to Gelato", order.name)
@@ -777,11 +779,9 @@ class SaleOrder(models.Model):
                     self.gelato_next_attempt = False
                     self._gelato_trigger_send()
                     return
-                elif not error.retryable:
-                    self._gelato_delete_remote_draft(company, gelato_order.gelato_id)
-                    gelato_order.unlink()
-                    raise
                 else:
+                    # Retryable: promote later. Final (e.g. a print file Gelato cannot
+                    # download): the failure handler deletes the draft.
                     raise
             self._gelato_process_order_data(data)
         if self.gelato_order_ids.filtered(lambda g: g.order_type == "order"):
@@ -816,8 +816,8 @@ class SaleOrder(models.Model):
         """A failed attempt: retry later with back-off (retryable), or `error` (final)."""
         self.ensure_one()
         if not error.retryable:
-            detail = error.args[0]
-            self._gelato_set_error(detail)
+            self._gelato_discard_drafts()
+            self._gelato_set_error(error.args[0])
             return
         attempts = self.gelato_attempt_count + 1
         if attempts >= const.SEND_MAX_ATTEMPTS:
@@ -850,6 +850,14 @@ class SaleOrder(models.Model):
             )
         self._gelato_trigger_send(at=next_attempt)
 
+    def _gelato_discard_drafts(self):
+        """Delete the order's drafts at Gelato after a final failure, so a retry starts clean
+        (a draft Gelato could not delete stays recorded and is dealt with on retry)."""
+        self.ensure_one()
+        for draft in self.gelato_order_ids.filtered(lambda g: g.order_type == "draft"):
+            if self._gelato_delete_remote_draft(self.company_id, draft.gelato_id):
+                draft.unlink()
+
     def _gelato_register_draft_hooks(self, gelato_id):
         """Promote the draft once this transaction commits, delete it if it rolls back."""
         self.ensure_one()
@@ -858,8 +866,16 @@ class SaleOrder(models.Model):
         if drafts is None:
             drafts = cr.postcommit.data["gelato_connector.drafts"] = []
             registry, uid = self.env.registry, self.env.uid
-            cr.postcommit.add(lambda: self._gelato_promote_after_commit(registry, uid, drafts))
-            cr.postrollback.add(lambda: self._gelato_delete_after_rollback(registry, uid, drafts))
+
+            def promote():
+                self._gelato_promote_after_commit(registry, uid, drafts)
+
+            def delete():
+                self._gelato_delete_after_rollback(registry, uid, drafts)
+
+            cr.postcommit.add(promote)
+            cr.postrollback.add(delete)
+            cr.postcommit.data["gelato_connector.hooks"] = (promote, delete)
         drafts.append((self.id, self.company_id.id, gelato_id))
 
     @api.model
