@@ -585,6 +585,7 @@ class SaleOrder(models.Model):
 
     @api.model
     def _gelato_count_orders_to_send(self):
+        self.env["sale.order"].flush_model(["gelato_state", "gelato_next_attempt"])
         self.env.cr.execute(
             SQL("SELECT COUNT(*) FROM sale_order WHERE %s", self._gelato_due_condition())
         )

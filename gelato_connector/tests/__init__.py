@@ -6,3 +6,4 @@ from . import test_gelato_delivery
 from . import test_gelato_guard_rails
 from . import test_gelato_order_states
 from . import test_gelato_order_send
+from . import test_gelato_send_job
