@@ -167,6 +167,12 @@ class SaleOrder(models.Model):
             raise UserError(self.env._("Only orders in error can be retried."))
         for order in orders:
             order._gelato_check_sendable()
+        # A Gelato order that failed at Gelato is over: the retry creates a new one.
+        failed = orders.gelato_order_ids.filtered(lambda g: g.fulfillment_status == "failed")
+        failed.sale_line_ids.write(
+            {"gelato_order_id": False, "gelato_item_id": False, "gelato_status": False}
+        )
+        failed.unlink()
         orders._gelato_close_error_activities(self.env._("Retried by %s") % self.env.user.name)
         orders._gelato_post_note(self.env._("Retry requested: the order is queued for Gelato."))
         orders._gelato_queue()

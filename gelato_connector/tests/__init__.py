@@ -7,3 +7,4 @@ from . import test_gelato_guard_rails
 from . import test_gelato_order_states
 from . import test_gelato_order_send
 from . import test_gelato_send_job
+from . import test_gelato_order_updates
