@@ -16,6 +16,7 @@ else:
     # an error with a stack trace; import it here in test mode, as Odoo's own runner does.
     odoo.tools.config["test_enable"] = True
     import odoo.tests
+
     odoo.tools.config["test_enable"] = False
 
 

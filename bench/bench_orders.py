@@ -140,7 +140,10 @@ def setup(env, sandbox_url, base_url):
         ]
     )
     ordinary = env["product.product"].create(
-        [{"name": "Bench thing %s" % index, "type": "consu", "list_price": 5} for index in range(50)]
+        [
+            {"name": "Bench thing %s" % index, "type": "consu", "list_price": 5}
+            for index in range(50)
+        ]
     )
     carrier = env.ref("gelato_connector.delivery_carrier_gelato_standard")
     return customer, gelato, ordinary, carrier
@@ -158,6 +161,133 @@ def quotation(env, customer, products, carrier=None):
     return order
 
 
+def measure_confirm_latency(bench, registry, make_env, sandbox, records):
+    """Median confirmation time with the sandbox at 0 ms and at 2 s, and one live quote."""
+    latencies = {}
+    for latency_ms in (0, 2000):
+        sandbox.admin("config", {"latency_ms": latency_ms})
+        timings = []
+        for _index in range(CONFIRMATIONS):
+            with registry.cursor() as cr:
+                env = make_env(cr)
+                customer, gelato, _ordinary, carrier = records(env)
+                order = quotation(env, customer, gelato[:3], carrier)
+                cr.commit()
+                start = time.perf_counter()
+                order.action_confirm()
+                cr.commit()
+                timings.append(time.perf_counter() - start)
+                assert order.gelato_state == "queued", order.gelato_state
+                # Keep the queue empty: these orders are not the subject here.
+                order.write({"gelato_state": "cancelled"})
+        latencies[latency_ms] = statistics.median(timings) * 1000
+    bench.record("confirm latency, sandbox 0 ms (median ms)", latencies[0], "ms")
+    bench.record(
+        "confirm latency, sandbox 2000 ms (median ms)",
+        latencies[2000],
+        "ms",
+        baseline=latencies[0],
+        note="goal: ratio ~1 (confirm never waits on Gelato)",
+    )
+    with registry.cursor() as cr:
+        env = make_env(cr)
+        customer, gelato, _ordinary, carrier = records(env)
+        order = quotation(env, customer, gelato[:1])
+        start = time.perf_counter()
+        rate = carrier.rate_shipment(order)
+        quote_ms = (time.perf_counter() - start) * 1000
+        assert rate["success"], rate
+        cr.rollback()
+    bench.record(
+        "live quote, sandbox 2000 ms (ms)",
+        quote_ms,
+        "ms",
+        note="the latency is real: Gelato calls do feel it",
+    )
+    sandbox.admin("config", {"latency_ms": 0})
+
+
+def count_send_queries(registry, make_env, order_id):
+    """Queries of the batch transaction (search, draft creation, recording) plus those of the
+    promotion after its commit, run as the cron runner and the post-commit hook run them."""
+    with registry.cursor() as cr:
+        env = make_env(cr)
+        with count_queries(cr) as queries:
+            batch = env["sale.order"]._cron_gelato_send_orders()
+            env.flush_all()
+        batch_queries = queries()
+        assert batch.ids == [order_id], batch
+        drafts = cr.postcommit.data.pop("gelato_connector.drafts")
+        promote, delete = cr.postcommit.data.pop("gelato_connector.hooks")
+        cr.postcommit._funcs.remove(promote)
+        cr.postrollback._funcs.remove(delete)
+        cr.commit()
+    with registry.cursor() as cr:
+        env = make_env(cr)
+        with count_queries(cr) as queries:
+            env["sale.order"]._gelato_lock_orders_to_send(
+                1, order_ids=[d[0] for d in drafts], due_only=False
+            )._gelato_send()
+            env.flush_all()
+        promote_queries = queries()
+        state = env["sale.order"].browse(order_id).gelato_state
+        assert state == "sent", state
+    return batch_queries + promote_queries
+
+
+def measure_queries(bench, registry, make_env, sandbox, records):
+    """SQL queries to confirm and to send orders of 1 and 50 lines."""
+    confirm_queries, ordinary_queries, send_queries = {}, {}, {}
+    for size in (1, 50):
+        with registry.cursor() as cr:
+            env = make_env(cr)
+            customer, gelato, ordinary, carrier = records(env)
+            order = quotation(env, customer, ordinary[:size])
+            env.flush_all()
+            with count_queries(cr) as queries:
+                order.action_confirm()
+                env.flush_all()
+            ordinary_queries[size] = queries()
+            order = quotation(env, customer, gelato[:size], carrier)
+            env.invalidate_all()
+            env.flush_all()
+            with count_queries(cr) as queries:
+                order.action_confirm()
+                env.flush_all()
+            confirm_queries[size] = queries()
+            order_id = order.id
+            cr.commit()
+        send_queries[size] = count_send_queries(registry, make_env, order_id)
+        counters = sandbox.admin("counters")["ordersByReference"]
+        assert all(c["orders"] == 1 for c in counters.values()), counters
+
+    bench.record("SQL queries to confirm, ordinary order, 1 line", ordinary_queries[1], "queries")
+    bench.record(
+        "SQL queries to confirm, ordinary order, 50 lines",
+        ordinary_queries[50],
+        "queries",
+        baseline=ordinary_queries[1],
+    )
+    bench.record("SQL queries to confirm, Gelato order, 1 line", confirm_queries[1], "queries")
+    bench.record(
+        "SQL queries to confirm, Gelato order, 50 lines",
+        confirm_queries[50],
+        "queries",
+        baseline=confirm_queries[1],
+    )
+    bench.record(
+        "  per extra line (confirm, Gelato)",
+        (confirm_queries[50] - confirm_queries[1]) / 49,
+        "q/line",
+        note="ordinary order: %.2f q/line" % ((ordinary_queries[50] - ordinary_queries[1]) / 49),
+    )
+    bench.record("SQL queries to send, 1 line", send_queries[1], "queries")
+    bench.record(
+        "SQL queries to send, 50 lines", send_queries[50], "queries", baseline=send_queries[1]
+    )
+    bench.record("  per extra line (send)", (send_queries[50] - send_queries[1]) / 49, "q/line")
+
+
 def main():
     bench = Bench("orders")
     print("bench_orders (%s)" % machine_note())
@@ -167,8 +297,8 @@ def main():
     try:
         with registry.cursor() as cr:
             customer, gelato, ordinary, carrier = setup(make_env(cr), sandbox.url, base_url)
-            ids = customer.id, gelato.ids, ordinary.ids, carrier.id
-        customer_id, gelato_ids, ordinary_ids, carrier_id = ids
+            customer_id, gelato_ids = customer.id, gelato.ids
+            ordinary_ids, carrier_id = ordinary.ids, carrier.id
 
         def records(env):
             return (
@@ -178,129 +308,8 @@ def main():
                 env["delivery.carrier"].browse(carrier_id),
             )
 
-        # === Confirm latency, sandbox at 0 ms and 2 s === #
-        latencies = {}
-        for latency_ms in (0, 2000):
-            sandbox.admin("config", {"latency_ms": latency_ms})
-            timings = []
-            for _index in range(CONFIRMATIONS):
-                with registry.cursor() as cr:
-                    env = make_env(cr)
-                    customer, gelato, _ordinary, carrier = records(env)
-                    order = quotation(env, customer, gelato[:3], carrier)
-                    cr.commit()
-                    start = time.perf_counter()
-                    order.action_confirm()
-                    cr.commit()
-                    timings.append(time.perf_counter() - start)
-                    assert order.gelato_state == "queued", order.gelato_state
-                    # Keep the queue empty: these orders are not the subject here.
-                    order.write({"gelato_state": "cancelled"})
-            latencies[latency_ms] = statistics.median(timings) * 1000
-        bench.record("confirm latency, sandbox 0 ms (median ms)", latencies[0], "ms")
-        bench.record(
-            "confirm latency, sandbox 2000 ms (median ms)",
-            latencies[2000],
-            "ms",
-            baseline=latencies[0],
-            note="goal: ratio ~1 (confirm never waits on Gelato)",
-        )
-        with registry.cursor() as cr:
-            env = make_env(cr)
-            customer, gelato, _ordinary, carrier = records(env)
-            order = quotation(env, customer, gelato[:1])
-            start = time.perf_counter()
-            rate = carrier.rate_shipment(order)
-            quote_ms = (time.perf_counter() - start) * 1000
-            assert rate["success"], rate
-            cr.rollback()
-        bench.record(
-            "live quote, sandbox 2000 ms (ms)",
-            quote_ms,
-            "ms",
-            note="the latency is real: Gelato calls do feel it",
-        )
-        sandbox.admin("config", {"latency_ms": 0})
-
-        # === SQL queries to confirm and to send, 1 vs 50 lines === #
-        confirm_queries, ordinary_queries, send_queries = {}, {}, {}
-        for size in (1, 50):
-            with registry.cursor() as cr:
-                env = make_env(cr)
-                customer, gelato, ordinary, carrier = records(env)
-                order = quotation(env, customer, ordinary[:size])
-                env.flush_all()
-                with count_queries(cr) as queries:
-                    order.action_confirm()
-                    env.flush_all()
-                ordinary_queries[size] = queries()
-                order = quotation(env, customer, gelato[:size], carrier)
-                env.invalidate_all()
-                env.flush_all()
-                with count_queries(cr) as queries:
-                    order.action_confirm()
-                    env.flush_all()
-                confirm_queries[size] = queries()
-                order_id = order.id
-                cr.commit()
-            # The batch transaction (search, draft creation, recording) then the promotion
-            # after its commit, exactly as the cron runner and the post-commit hook run them.
-            with registry.cursor() as cr:
-                env = make_env(cr)
-                with count_queries(cr) as queries:
-                    batch = env["sale.order"]._cron_gelato_send_orders()
-                    env.flush_all()
-                batch_queries = queries()
-                assert batch.ids == [order_id], batch
-                drafts = cr.postcommit.data.pop("gelato_connector.drafts")
-                promote, delete = cr.postcommit.data.pop("gelato_connector.hooks")
-                cr.postcommit._funcs.remove(promote)
-                cr.postrollback._funcs.remove(delete)
-                cr.commit()
-            with registry.cursor() as cr:
-                env = make_env(cr)
-                with count_queries(cr) as queries:
-                    env["sale.order"]._gelato_lock_orders_to_send(
-                        1, order_ids=[d[0] for d in drafts], due_only=False
-                    )._gelato_send()
-                    env.flush_all()
-                promote_queries = queries()
-                state = env["sale.order"].browse(order_id).gelato_state
-                assert state == "sent", state
-            send_queries[size] = batch_queries + promote_queries
-            counters = sandbox.admin("counters")["ordersByReference"]
-            assert all(c["orders"] == 1 for c in counters.values()), counters
-
-        bench.record("SQL queries to confirm, ordinary order, 1 line", ordinary_queries[1], "queries")
-        bench.record(
-            "SQL queries to confirm, ordinary order, 50 lines",
-            ordinary_queries[50],
-            "queries",
-            baseline=ordinary_queries[1],
-        )
-        bench.record("SQL queries to confirm, Gelato order, 1 line", confirm_queries[1], "queries")
-        bench.record(
-            "SQL queries to confirm, Gelato order, 50 lines",
-            confirm_queries[50],
-            "queries",
-            baseline=confirm_queries[1],
-        )
-        bench.record(
-            "  per extra line, Gelato vs ordinary",
-            (confirm_queries[50] - confirm_queries[1]) / 49,
-            "q/line",
-            baseline=(ordinary_queries[50] - ordinary_queries[1]) / 49,
-        )
-        bench.record("SQL queries to send, 1 line", send_queries[1], "queries")
-        bench.record(
-            "SQL queries to send, 50 lines",
-            send_queries[50],
-            "queries",
-            baseline=send_queries[1],
-        )
-        bench.record(
-            "  per extra line (send)", (send_queries[50] - send_queries[1]) / 49, "q/line"
-        )
+        measure_confirm_latency(bench, registry, make_env, sandbox, records)
+        measure_queries(bench, registry, make_env, sandbox, records)
         print("  results: %s" % bench.write())
     finally:
         sandbox.stop()

@@ -35,13 +35,22 @@ class Bench:
     def record(self, figure, value, unit, baseline=None, note=""):
         """Record a figure; with a baseline (same unit, same run) its ratio is printed too."""
         ratio = (value / baseline) if baseline else None
-        self.rows.append({
-            "figure": figure, "value": value, "unit": unit, "baseline": baseline,
-            "ratio": ratio, "note": note,
-        })
+        self.rows.append(
+            {
+                "figure": figure,
+                "value": value,
+                "unit": unit,
+                "baseline": baseline,
+                "ratio": ratio,
+                "note": note,
+            }
+        )
         print(
-            "  %-58s %12.3f %-8s%s%s" % (
-                figure, value, unit,
+            "  %-58s %12.3f %-8s%s%s"
+            % (
+                figure,
+                value,
+                unit,
                 "  (x%.2f of baseline %.3f)" % (ratio, baseline) if ratio is not None else "",
                 "  " + note if note else "",
             ),
@@ -51,9 +60,16 @@ class Bench:
     def write(self):
         RESULTS_DIR.mkdir(parents=True, exist_ok=True)
         path = RESULTS_DIR / ("%s.json" % self.name)
-        path.write_text(json.dumps({
-            "bench": self.name, "machine": machine_note(), "figures": self.rows,
-        }, indent=2))
+        path.write_text(
+            json.dumps(
+                {
+                    "bench": self.name,
+                    "machine": machine_note(),
+                    "figures": self.rows,
+                },
+                indent=2,
+            )
+        )
         return path
 
 

@@ -131,24 +131,25 @@ def gelato_status_moves_forward(old, new):
     follows a shipment; an order on hold may resume with any status but ``draft``; nothing
     follows ``canceled``, ``failed`` or ``returned``.
     """
-    if not new or new == old:
-        return False
-    if not old:
-        return True
     ranks = const.FULFILLMENT_STATUS_RANK
-    if old in const.FINAL_FULFILLMENT_STATUSES:
-        return False
-    if new == "returned":
-        return old in const.DELIVERED_FULFILLMENT_STATUSES or old == "on_hold"
-    if old == "delivered":
-        return False
-    if new in ("on_hold", "failed", "canceled"):
-        return True
-    if old == "on_hold":
-        return new in ranks and ranks[new] > ranks["draft"]
-    if new not in ranks:
-        return False  # a status this connector does not know: ignore it rather than guess
-    return ranks[new] > ranks.get(old, -1)
+    if not new or new == old:
+        allowed = False
+    elif not old:
+        allowed = True
+    elif old in const.FINAL_FULFILLMENT_STATUSES:
+        allowed = False
+    elif new == "returned":
+        allowed = old in const.DELIVERED_FULFILLMENT_STATUSES or old == "on_hold"
+    elif old == "delivered":
+        allowed = False
+    elif new in ("on_hold", "failed", "canceled"):
+        allowed = True
+    elif old == "on_hold":
+        allowed = new in ranks and ranks[new] > ranks["draft"]
+    else:
+        # A status this connector does not know is ignored rather than guessed.
+        allowed = new in ranks and ranks[new] > ranks.get(old, -1)
+    return allowed
 
 
 def aggregate_fulfillment_status(statuses):

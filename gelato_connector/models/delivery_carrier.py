@@ -17,7 +17,6 @@ class DeliveryCarrier(models.Model):
         ondelete={"gelato": lambda carriers: carriers.write({"delivery_type": "fixed"})},
     )
     gelato_service_level = fields.Selection(
-        string="Gelato Service Level",
         selection=[("standard", "Standard"), ("express", "Express")],
         default="standard",
         help="Standard: Gelato's cheapest normal or standard shipping. Express: its cheapest "
@@ -72,18 +71,28 @@ class DeliveryCarrier(models.Model):
         :return: ``{'success', 'price', 'error_message', 'warning_message'}``; never raises.
         """
         self.ensure_one()
-
-        def failure(message):
+        try:
+            price, warning = self._gelato_quote_rate(order)
+        except UserError as error:
             return {
                 "success": False,
                 "price": 0.0,
-                "error_message": message,
+                "error_message": error.args[0],
                 "warning_message": False,
             }
+        return {"success": True, "price": price, "error_message": False, "warning_message": warning}
 
+    def _gelato_quote_rate(self, order):
+        """The rate of this carrier for ``order``, quoted by Gelato.
+
+        :return: ``(price, warning)``: the price in the order's currency and a note on the
+            delivery time (or False).
+        :raise UserError: with a readable reason (address to fix, level not available, Gelato
+            down or refusing).
+        """
         lines = order.order_line.filtered(lambda line: line._gelato_is_gelato_line())
         if not lines:
-            return failure(
+            raise UserError(
                 self.env._(
                     "%(method)s ships Gelato products only and this order has none.",
                     method=self.name,
@@ -91,7 +100,7 @@ class DeliveryCarrier(models.Model):
             )
         address_error = order.partner_shipping_id._gelato_get_address_error()
         if address_error:
-            return failure(address_error)
+            raise UserError(address_error)
         payload = order._gelato_prepare_quote_payload(lines)
         try:
             answer = order.company_id._gelato_make_request(
@@ -102,17 +111,17 @@ class DeliveryCarrier(models.Model):
                 const.SERVICE_LEVEL_METHOD_TYPES[self.gelato_service_level],
             )
         except GelatoApiError as error:
-            return failure(self._gelato_readable_quote_error(error))
-        except (AttributeError, KeyError, TypeError, ValueError):
+            raise UserError(self._gelato_readable_quote_error(error)) from error
+        except (AttributeError, KeyError, TypeError, ValueError) as error:
             _logger.warning("Gelato answered a quote with an unexpected body", exc_info=True)
-            return failure(
+            raise UserError(
                 self.env._("Gelato answered the quote with something unexpected. Try again later.")
-            )
+            ) from error
         if price is None:
-            return failure(self._gelato_unavailable_message(order, lines, missing))
+            raise UserError(self._gelato_unavailable_message(order, lines, missing))
         currency_code = order.currency_id.name
         if currencies - {currency_code, None}:
-            return failure(
+            raise UserError(
                 self.env._(
                     "Gelato quoted in %(currencies)s instead of %(currency)s.",
                     currencies=", ".join(sorted(c for c in currencies if c)),
@@ -126,12 +135,7 @@ class DeliveryCarrier(models.Model):
                 min=min_days,
                 max=max_days,
             )
-        return {
-            "success": True,
-            "price": order.currency_id.round(price),
-            "error_message": False,
-            "warning_message": warning,
-        }
+        return order.currency_id.round(price), warning
 
     def _gelato_unavailable_message(self, order, lines, missing_quotes):
         references = {ref for quote in missing_quotes for ref in quote.get("itemReferenceIds", [])}

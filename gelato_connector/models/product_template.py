@@ -18,7 +18,7 @@ class ProductTemplate(models.Model):
     gelato_is_product = fields.Boolean(
         string="Is a Gelato Product", compute="_compute_gelato_is_product", store=True
     )
-    gelato_print_file = fields.Binary(string="Gelato Print File", attachment=True)
+    gelato_print_file = fields.Binary(attachment=True)
 
     @api.depends("gelato_template_ref")
     def _compute_gelato_is_product(self):

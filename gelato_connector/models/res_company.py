@@ -61,7 +61,9 @@ class ResCompany(models.Model):
     @api.depends("name", "street", "city", "zip", "country_id", "state_id")
     def _compute_gelato_company_info_issues(self):
         for company in self:
-            company.gelato_company_info_issues = "\n".join(company._gelato_get_company_info_issues())
+            company.gelato_company_info_issues = "\n".join(
+                company._gelato_get_company_info_issues()
+            )
 
     # === BUSINESS METHODS === #
 
@@ -74,7 +76,9 @@ class ResCompany(models.Model):
         :return: a list of readable lines (empty when complete).
         """
         self.ensure_one()
-        labels = self.fields_get(["name", "street", "city", "zip", "country_id", "state_id"], ["string"])
+        labels = self.fields_get(
+            ["name", "street", "city", "zip", "country_id", "state_id"], ["string"]
+        )
         missing = [
             labels[fname]["string"]
             for fname in ("name", "street", "city", "zip", "country_id")

@@ -101,9 +101,5 @@ class ResPartner(models.Model):
         )
 
     def _gelato_field_labels(self):
-        fields_info = self.fields_get(
-            ["name", "commercial_company_name", "street", "street2", "city", "zip"]
-            + ["state_id", "country_id", "email", "phone"],
-            ["string"],
-        )
+        fields_info = self.fields_get(list(set(const.ADDRESS_ODOO_FIELDS.values())), ["string"])
         return {name: info["string"] for name, info in fields_info.items()}

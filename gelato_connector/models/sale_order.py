@@ -37,7 +37,6 @@ class SaleOrder(models.Model):
         help="The order holds Gelato products: Gelato makes and ships them.",
     )
     gelato_state = fields.Selection(
-        string="Gelato State",
         selection=GELATO_STATES,
         copy=False,
         readonly=True,
@@ -118,7 +117,7 @@ class SaleOrder(models.Model):
     # === CRUD METHODS === #
 
     def init(self):
-        super().init()
+        res = super().init()
         # The send job's query: queued orders that are due, oldest first.
         self.env.cr.execute(
             """
@@ -127,6 +126,7 @@ class SaleOrder(models.Model):
              WHERE gelato_state = 'queued'
             """
         )
+        return res
 
     # === ACTION METHODS === #
 
@@ -173,7 +173,9 @@ class SaleOrder(models.Model):
             {"gelato_order_id": False, "gelato_item_id": False, "gelato_status": False}
         )
         failed.unlink()
-        orders._gelato_close_error_activities(self.env._("Retried by %s") % self.env.user.name)
+        orders._gelato_close_error_activities(
+            self.env._("Retried by %(user)s", user=self.env.user.name)
+        )
         orders._gelato_post_note(self.env._("Retry requested: the order is queued for Gelato."))
         orders._gelato_queue()
         return True
@@ -485,8 +487,10 @@ class SaleOrder(models.Model):
     def _gelato_request_timeout(self):
         """(connect, read) seconds for order calls; the read part can be tuned in
         ir.config_parameter ``gelato_connector.order_request_timeout``."""
-        value = self.env["ir.config_parameter"].sudo().get_param(
-            "gelato_connector.order_request_timeout"
+        value = (
+            self.env["ir.config_parameter"]
+            .sudo()
+            .get_param("gelato_connector.order_request_timeout")
         )
         try:
             read = float(value) if value else None
@@ -659,8 +663,8 @@ class SaleOrder(models.Model):
 
     def _gelato_send(self):
         """Send locked queued orders, one savepoint each: a failure stays with its order."""
-        for order in self:
-            order = order.with_company(order.company_id)
+        for sale_order in self:
+            order = sale_order.with_company(sale_order.company_id)
             try:
                 with self.env.cr.savepoint():
                     order._gelato_send_one()
@@ -670,7 +674,7 @@ class SaleOrder(models.Model):
                 # Something to fix in Odoo (address, print files) found at sending time.
                 order._gelato_discard_drafts()
                 order._gelato_set_error(error.args[0])
-            except Exception as error:  # noqa: BLE001 - one broken order must not stop the batch
+            except Exception as error:  # one broken order must not stop the batch
                 _logger.exception("Unexpected error while sending %s to Gelato", order.name)
                 order._gelato_handle_send_failure(
                     GelatoApiError(
@@ -777,7 +781,9 @@ class SaleOrder(models.Model):
             except GelatoApiError as error:
                 if error.status_code == 409:
                     # Not a draft anymore: promoted by an attempt whose answer was lost.
-                    data = company._gelato_make_request("order", path, method="GET", timeout=timeout)
+                    data = company._gelato_make_request(
+                        "order", path, method="GET", timeout=timeout
+                    )
                     if data.get("orderType") == "draft":
                         raise
                 elif error.status_code == 404:
@@ -992,7 +998,9 @@ class SaleOrder(models.Model):
                         continue
                     if error.status_code != 409:
                         raise
-                    data = company._gelato_make_request("order", path, method="GET", timeout=timeout)
+                    data = company._gelato_make_request(
+                        "order", path, method="GET", timeout=timeout
+                    )
                     if data.get("fulfillmentStatus") not in ("canceled", "failed"):
                         raise UserError(
                             self.env._(
@@ -1135,7 +1143,8 @@ class SaleOrder(models.Model):
 
     def _gelato_log_tracking(self, gelato_order, tracking):
         self._gelato_post_note(
-            Markup("%s") % self.env._("Gelato order %(id)s: new tracking.", id=gelato_order.gelato_id)
+            Markup("%s")
+            % self.env._("Gelato order %(id)s: new tracking.", id=gelato_order.gelato_id)
             + self._gelato_tracking_html(tracking)
         )
 
@@ -1201,7 +1210,9 @@ class SaleOrder(models.Model):
             if line:
                 items_by_id[item.get("id")] = item
                 if line.gelato_item_id != item.get("id") or line.gelato_order_id != gelato_order:
-                    line.write({"gelato_item_id": item.get("id"), "gelato_order_id": gelato_order.id})
+                    line.write(
+                        {"gelato_item_id": item.get("id"), "gelato_order_id": gelato_order.id}
+                    )
         if values["order_type"] == "draft":
             return gelato_order
         webhook_items = []
@@ -1267,7 +1278,9 @@ class SaleOrder(models.Model):
             ("last_sync", "=", False),
             ("last_sync", "<", limit_date),
         ]
-        gelato_orders = self.env["gelato.order"].search(domain, order="last_sync ASC NULLS FIRST, id", limit=batch_size)
+        gelato_orders = self.env["gelato.order"].search(
+            domain, order="last_sync ASC NULLS FIRST, id", limit=batch_size
+        )
         for gelato_order in gelato_orders:
             order = gelato_order.sale_order_id.with_company(gelato_order.company_id)
             try:

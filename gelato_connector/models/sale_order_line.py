@@ -53,18 +53,20 @@ class SaleOrderLine(models.Model):
     def _compute_qty_delivered_method(self):
         """Override of `sale` (and `sale_stock` when installed): Gelato lines are delivered by
         Gelato, not by a picking nor by hand."""
-        super()._compute_qty_delivered_method()
+        res = super()._compute_qty_delivered_method()
         for line in self:
             if line._gelato_is_gelato_line() and not line.is_expense:
                 line.qty_delivered_method = "gelato"
+        return res
 
     @api.depends("gelato_qty_delivered")
     def _compute_qty_delivered(self):
         """Override of `sale`: a Gelato line's delivered quantity is what Gelato shipped."""
-        super()._compute_qty_delivered()
+        res = super()._compute_qty_delivered()
         for line in self:
             if line.qty_delivered_method == "gelato":
                 line.qty_delivered = line.gelato_qty_delivered
+        return res
 
     # === CRUD METHODS === #
 

@@ -160,7 +160,9 @@ class GelatoHttpCase(GelatoSandboxMixin, HttpCase):
 # made in Czechia and a t-shirt made in Latvia, so an order of all three to SE gets 3 quotes.
 POSTER_UID = "flat_300x400-mm_170-gsm-65lb-uncoated_4-0_ver"
 MUG_UID = "mug_product_msz_11-oz_mmat_ceramic-white_cl_4-0"
-TSHIRT_UID = "apparel_product_gca_t-shirt_gsc_crewneck_gcu_unisex_gqa_classic_gsi_m_gco_white_gpr_4-0"
+TSHIRT_UID = (
+    "apparel_product_gca_t-shirt_gsc_crewneck_gcu_unisex_gqa_classic_gsi_m_gco_white_gpr_4-0"
+)
 
 
 def make_png(size=(64, 64)):
@@ -300,4 +302,6 @@ class GelatoSendMixin(GelatoOrderMixin):
         """Let the back-off delay pass."""
         from odoo import fields
 
-        orders.write({"gelato_next_attempt": fields.Datetime.subtract(fields.Datetime.now(), seconds=1)})
+        orders.write(
+            {"gelato_next_attempt": fields.Datetime.subtract(fields.Datetime.now(), seconds=1)}
+        )

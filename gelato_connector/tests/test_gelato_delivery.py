@@ -165,7 +165,10 @@ class TestGelatoDelivery(GelatoOrderMixin, GelatoTransactionCase):
         lines = order.order_line.filtered(lambda line: line._gelato_is_gelato_line())
         payload = order._gelato_prepare_quote_payload(lines)
         answer = order.company_id._gelato_make_request("order", "orders:quote", payload)
-        self.assertEqual({q["shipmentMethods"][0]["currency"] for q in answer["quotes"]}, {order.currency_id.name})
+        self.assertEqual(
+            {q["shipmentMethods"][0]["currency"] for q in answer["quotes"]},
+            {order.currency_id.name},
+        )
         if len(lines) == 3:
             self.assertEqual(len(answer["quotes"]), 3)
         return sum(

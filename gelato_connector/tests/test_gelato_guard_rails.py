@@ -129,7 +129,10 @@ class TestGelatoGuardRails(GelatoOrderMixin, GelatoTransactionCase):
 
     def test_product_without_print_files_cannot_be_confirmed(self):
         blank = create_gelato_product(
-            self.env, "Blank poster", "poster-30x40-matte", "flat_a3_170-gsm-65lb-uncoated_4-0_ver",
+            self.env,
+            "Blank poster",
+            "poster-30x40-matte",
+            "flat_a3_170-gsm-65lb-uncoated_4-0_ver",
             print_file=False,
         )
         order = self._gelato_quotation(blank)

@@ -76,5 +76,8 @@ class TestGelatoInventory(GelatoSendMixin, GelatoHttpCase):
         self.assertFalse(order.picking_ids)
         invoice = order._create_invoices()
         self.assertEqual(
-            invoice.invoice_line_ids.filtered(lambda l: l.product_id == self.poster).quantity, 2.0
+            invoice.invoice_line_ids.filtered(
+                lambda inv_line: inv_line.product_id == self.poster
+            ).quantity,
+            2.0,
         )

@@ -163,12 +163,16 @@ class TestGelatoOrderSend(GelatoSendMixin, GelatoHttpCase):
         self.run_send_job()
         self.assertEqual(order.gelato_state, "error")
         self.assertIn("could not be reached after 12 attempts", order.gelato_last_error)
-        self.assertTrue(order.activity_ids.filtered(lambda a: a.summary == "Gelato: order not sent"))
+        self.assertTrue(
+            order.activity_ids.filtered(lambda a: a.summary == "Gelato: order not sent")
+        )
         self.sandbox.admin("faults", method="DELETE")
         order.action_gelato_retry()
         self.run_send_job()
         self.assertEqual(order.gelato_state, "sent")
-        self.assertFalse(order.activity_ids.filtered(lambda a: a.summary == "Gelato: order not sent"))
+        self.assertFalse(
+            order.activity_ids.filtered(lambda a: a.summary == "Gelato: order not sent")
+        )
 
     # === Uncertain failures: Gelato did it, we never heard back === #
 
@@ -265,7 +269,9 @@ class TestGelatoOrderSend(GelatoSendMixin, GelatoHttpCase):
         self.assertEqual(order.gelato_state, "error")
         self.assertIn("can't be used: HTTP 404", order.gelato_last_error)
         counters = self._sandbox_counters(order.name)
-        self.assertEqual((counters["drafts"], counters["orders"], counters["deletedDrafts"]), (0, 0, 1))
+        self.assertEqual(
+            (counters["drafts"], counters["orders"], counters["deletedDrafts"]), (0, 0, 1)
+        )
         self.assertFalse(order.gelato_order_ids)
         order.action_gelato_retry()
         self.run_send_job()
@@ -374,9 +380,7 @@ class TestGelatoOrderSend(GelatoSendMixin, GelatoHttpCase):
         self.assertIn("Shipped", shipped_note)
         for code in codes:
             self.assertIn(code, shipped_note)
-        self.assertEqual(
-            str(order.gelato_max_delivery_date), remote["shipment"]["maxDeliveryDate"]
-        )
+        self.assertEqual(str(order.gelato_max_delivery_date), remote["shipment"]["maxDeliveryDate"])
         # A refresh that brings nothing new writes nothing new.
         messages = len(order.message_ids)
         order.action_gelato_refresh()
@@ -386,7 +390,9 @@ class TestGelatoOrderSend(GelatoSendMixin, GelatoHttpCase):
         self.assertEqual(order.invoice_status, "to invoice")
         self.assertEqual(lines.mapped("qty_to_invoice"), [3.0, 3.0])
         invoice = order._create_invoices()
-        invoiced = invoice.invoice_line_ids.filtered(lambda l: l.product_id in self.poster | self.mug)
+        invoiced = invoice.invoice_line_ids.filtered(
+            lambda inv_line: inv_line.product_id in self.poster | self.mug
+        )
         self.assertEqual(invoiced.mapped("quantity"), [3.0, 3.0])
         self.sandbox.admin("orders/%s/advance" % gelato_id, {"to": "delivered"})
         order.action_gelato_refresh()

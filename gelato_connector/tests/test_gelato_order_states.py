@@ -120,7 +120,9 @@ class TestGelatoOrderStates(GelatoOrderMixin, GelatoTransactionCase):
         order.action_gelato_retry()
         self.assertEqual(order.gelato_state, "queued")
         self.assertFalse(order.gelato_last_error)
-        self.assertFalse(order.activity_ids.filtered(lambda a: a.summary == "Gelato: order not sent"))
+        self.assertFalse(
+            order.activity_ids.filtered(lambda a: a.summary == "Gelato: order not sent")
+        )
         self.assertTrue(self._triggers() - triggers_before)
         with self.assertRaises(UserError):
             order.action_gelato_retry()

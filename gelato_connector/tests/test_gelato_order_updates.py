@@ -38,8 +38,11 @@ class TestGelatoOrderUpdates(GelatoOrderMixin, GelatoTransactionCase):
                 "itemReferenceId": str(line.id),
                 "fulfillmentStatus": status,
                 "fulfillments": [
-                    {"trackingCode": code, "trackingUrl": "https://track.invalid/" + code,
-                     "shipmentMethodName": "DHL"}
+                    {
+                        "trackingCode": code,
+                        "trackingUrl": "https://track.invalid/" + code,
+                        "shipmentMethodName": "DHL",
+                    }
                     for code in tracking or []
                 ],
             }
@@ -60,7 +63,9 @@ class TestGelatoOrderUpdates(GelatoOrderMixin, GelatoTransactionCase):
 
     def test_status_moves_forward_only_and_logs_the_journey(self):
         order, lines = self._sent_order()
-        self.assertTrue(order._gelato_apply_fulfillment_status("g-1", "passed", self._items(lines, "passed")))
+        self.assertTrue(
+            order._gelato_apply_fulfillment_status("g-1", "passed", self._items(lines, "passed"))
+        )
         self.assertEqual(order.gelato_fulfillment_status, "passed")
         self.assertIn("Passed", order.message_ids[0].body)
         self.assertTrue(
@@ -94,9 +99,13 @@ class TestGelatoOrderUpdates(GelatoOrderMixin, GelatoTransactionCase):
         self.assertEqual(line.gelato_tracking_ids.mapped("tracking_code"), ["TRK1", "TRK2"])
         self.assertEqual(line.gelato_tracking_ids.gelato_order_id.gelato_id, "g-1")
         # New tracking without a status change is still logged once.
-        order._gelato_apply_fulfillment_status("g-1", "shipped", self._items(lines, "shipped", ["TRK3"]))
+        order._gelato_apply_fulfillment_status(
+            "g-1", "shipped", self._items(lines, "shipped", ["TRK3"])
+        )
         messages = len(order.message_ids)
-        order._gelato_apply_fulfillment_status("g-1", "shipped", self._items(lines, "shipped", ["TRK4"]))
+        order._gelato_apply_fulfillment_status(
+            "g-1", "shipped", self._items(lines, "shipped", ["TRK4"])
+        )
         self.assertEqual(len(order.message_ids), messages + 1)
         self.assertIn("TRK4", order.message_ids[0].body)
 
@@ -121,7 +130,9 @@ class TestGelatoOrderUpdates(GelatoOrderMixin, GelatoTransactionCase):
         )
         self.assertEqual(order.gelato_state, "error")
         self.assertIn("Print file is blurry.", order.gelato_last_error)
-        self.assertTrue(order.activity_ids.filtered(lambda a: a.summary == "Gelato: order not sent"))
+        self.assertTrue(
+            order.activity_ids.filtered(lambda a: a.summary == "Gelato: order not sent")
+        )
         order.action_gelato_retry()
         self.assertEqual(order.gelato_state, "queued")
         self.assertFalse(order.gelato_order_ids, "the failed Gelato order is over")
@@ -144,6 +155,8 @@ class TestGelatoOrderUpdates(GelatoOrderMixin, GelatoTransactionCase):
         self.assertEqual(lines[0].qty_delivered, 2.0)
         invoice = order._create_invoices()
         self.assertEqual(
-            invoice.invoice_line_ids.filtered(lambda l: l.product_id == lines[0].product_id).quantity,
+            invoice.invoice_line_ids.filtered(
+                lambda inv_line: inv_line.product_id == lines[0].product_id
+            ).quantity,
             2.0,
         )

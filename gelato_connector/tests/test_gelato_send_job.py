@@ -67,7 +67,9 @@ class TestGelatoSendJob(GelatoOrderMixin, TransactionCase):
             cron.nextcall = fields.Datetime.now() + timedelta(days=1)
             sweden = env.ref("base.se")
             cls.poster_id = create_gelato_product(
-                env, "Committed Poster", "poster-30x40-matte",
+                env,
+                "Committed Poster",
+                "poster-30x40-matte",
                 "flat_300x400-mm_170-gsm-65lb-uncoated_4-0_ver",
             ).id
             cls.customer_id = env["res.partner"].create(gelato_address(country_id=sweden.id)).id
@@ -276,7 +278,7 @@ class TestGelatoSendJob(GelatoOrderMixin, TransactionCase):
                         handled[index].extend(batch.ids)
                     if not batch:
                         break
-            except Exception as error:  # noqa: BLE001
+            except Exception as error:  # the test reports it
                 errors.append(error)
 
         threads = [threading.Thread(target=worker, args=(index,)) for index in (0, 1)]
