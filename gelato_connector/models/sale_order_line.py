@@ -1,4 +1,5 @@
 from odoo import api, fields, models
+from odoo.exceptions import UserError
 from odoo.tools import float_is_zero
 
 from .. import const, utils
@@ -40,6 +41,9 @@ class SaleOrderLine(models.Model):
         copy=False,
         readonly=True,
     )
+    gelato_tracking_summary = fields.Char(
+        string="Tracking", compute="_compute_gelato_tracking_summary"
+    )
     gelato_min_delivery_date = fields.Date(
         string="Gelato Delivery From", related="gelato_order_id.min_delivery_date"
     )
@@ -48,6 +52,13 @@ class SaleOrderLine(models.Model):
     )
 
     # === COMPUTE METHODS === #
+
+    @api.depends("gelato_tracking_ids.tracking_code")
+    def _compute_gelato_tracking_summary(self):
+        for line in self:
+            line.gelato_tracking_summary = ", ".join(
+                line.gelato_tracking_ids.mapped("tracking_code")
+            )
 
     @api.depends("product_id.gelato_is_product")
     def _compute_qty_delivered_method(self):
@@ -74,9 +85,12 @@ class SaleOrderLine(models.Model):
     def create(self, vals_list):
         lines = super().create(vals_list)
         lines.order_id._gelato_check_mixed_goods()
+        lines.filtered(lambda line: line._gelato_is_gelato_line())._gelato_check_editable()
         return lines
 
     def write(self, vals):
+        if {"product_id", "product_uom_qty", "product_uom"} & set(vals):
+            self.filtered(lambda line: line._gelato_is_gelato_line())._gelato_check_editable()
         res = super().write(vals)
         if "product_id" in vals or "display_type" in vals:
             self.order_id._gelato_check_mixed_goods()
@@ -90,6 +104,23 @@ class SaleOrderLine(models.Model):
         return bool(
             not self.display_type and not self.is_delivery and self.product_id.gelato_is_product
         )
+
+    def _gelato_check_editable(self):
+        """Refuse to change what Gelato makes once the order is at Gelato.
+
+        Gelato is not told about later changes: the order would be produced as it was sent.
+        """
+        for order in self.order_id:
+            if order.gelato_state == "sent" or order.gelato_order_ids.filtered(
+                lambda g: g.fulfillment_status not in ("canceled", "failed")
+            ):
+                raise UserError(
+                    self.env._(
+                        "%(order)s is already at Gelato: its Gelato products and quantities can "
+                        "no longer change. Cancel it and make a new order instead.",
+                        order=order.name,
+                    )
+                )
 
     def _gelato_is_other_goods(self):
         """Whether this line holds goods that Gelato does not make (services, notes, sections,

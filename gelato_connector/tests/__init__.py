@@ -8,3 +8,4 @@ from . import test_gelato_order_states
 from . import test_gelato_order_send
 from . import test_gelato_send_job
 from . import test_gelato_order_updates
+from . import test_gelato_order_tour

@@ -1,3 +1,4 @@
+from odoo.exceptions import UserError
 from odoo.tests import tagged
 
 from odoo.addons.gelato_connector.tests.common import (
@@ -108,6 +109,17 @@ class TestGelatoOrderUpdates(GelatoOrderMixin, GelatoTransactionCase):
         )
         self.assertEqual(len(order.message_ids), messages + 1)
         self.assertIn("TRK4", order.message_ids[0].body)
+
+    def test_what_gelato_makes_cannot_change_once_sent(self):
+        order, lines = self._sent_order()
+        with self.assertRaises(UserError) as capture:
+            lines[0].product_uom_qty = 5
+        self.assertIn("already at Gelato", capture.exception.args[0])
+        with self.assertRaises(UserError):
+            order.write({"order_line": [(0, 0, {"product_id": self.tshirt.id})]})
+        # Gelato's own updates still go through.
+        lines[0]._gelato_apply_item_status("passed")
+        self.assertEqual(lines[0].gelato_status, "passed")
 
     def test_delivery_estimate(self):
         order, lines = self._sent_order()
