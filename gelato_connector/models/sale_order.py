@@ -296,7 +296,8 @@ class SaleOrder(models.Model):
         if address_error:
             raise UserError(address_error)
         lines = self.order_line.filtered(lambda line: line._gelato_is_gelato_line())
-        lines.product_id._gelato_check_orderable()
+        for product in lines.product_id:
+            product._gelato_check_orderable()
         for line in lines:
             if line._gelato_quantity() is None:
                 raise UserError(
