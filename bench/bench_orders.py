@@ -15,6 +15,7 @@ database with gelato_connector: BENCH_DB=... BENCH_ODOO_CONF=... python bench/be
 
 import base64
 import io
+import json
 import os
 import socket
 import statistics
@@ -86,11 +87,13 @@ def start_odoo_http():
     return "http://127.0.0.1:%s" % odoo.tools.config["http_port"]
 
 
-def png():
+def png(width_mm, height_mm, dpi):
+    """A print file covering width x height mm at ``dpi`` (base64, as Binary fields take it)."""
     from PIL import Image
 
+    size = (round(width_mm / 25.4 * dpi), round(height_mm / 25.4 * dpi))
     buffer = io.BytesIO()
-    Image.new("RGB", (64, 64), (20, 120, 200)).save(buffer, format="PNG")
+    Image.new("RGB", size, (20, 120, 200)).save(buffer, format="PNG")
     return base64.b64encode(buffer.getvalue())
 
 
@@ -123,22 +126,37 @@ def setup(env, sandbox_url, base_url):
             "email": "ada@example.com",
         }
     )
-    print_file = png()
-    # Products of the products branch's contract (the orders branch's temporary stand-in
-    # keeps a print file on the template; adapt here when the products branch lands).
-    gelato = env["product.product"].create(
+    # 50 one-variant Gelato products, made as a synchronisation makes them (from the sandbox's
+    # template, without the network), each with its own print file.
+    template_data = json.loads(
+        (
+            Path(REPO_ROOT) / "tools/gelato_sandbox/fixtures/templates/poster-30x40-matte.json"
+        ).read_text(encoding="utf-8")
+    )
+    template_data["previewUrl"] = ""
+    templates = env["product.template"].create(
         [
             {
                 "name": "Bench poster %s" % index,
                 "type": "consu",
                 "list_price": 20,
                 "gelato_template_ref": "poster-30x40-matte",
-                "gelato_product_uid": POSTER_UID,
-                "gelato_print_file": print_file,
             }
             for index in range(50)
         ]
     )
+    print_file = png(300, 400, dpi=160)
+    for template in templates:
+        template._gelato_apply_template_data(template_data)
+        env["gelato.print.file"].create(
+            {
+                "placement_id": template.gelato_placement_ids.id,
+                "datas": print_file,
+                "filename": "poster.png",
+            }
+        )
+    gelato = templates.product_variant_id
+    assert all(p.gelato_product_uid == POSTER_UID for p in gelato)
     ordinary = env["product.product"].create(
         [
             {"name": "Bench thing %s" % index, "type": "consu", "list_price": 5}

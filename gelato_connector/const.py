@@ -49,6 +49,43 @@ WEBHOOK_EVENTS = (
     "order_delivery_estimate_updated",
 )
 
+# === Products and print files === #
+# https://dashboard.gelato.com/docs/ecommerce/templates/get/ : each template variant lists its
+# imagePlaceholders (name, printArea, width and height in mm); placeholders may differ between
+# variants. https://dashboard.gelato.com/docs/orders/v4/create/ : items[].files[].type is one of
+# these; a print area "1" or "front" is sent as "default" (Gelato refuses "front" on orders).
+PRINT_FILE_TYPES = (
+    "default",
+    "front",
+    "back",
+    "neck-inner",
+    "neck-outer",
+    "sleeve-left",
+    "sleeve-right",
+    "inside",
+)
+PRINT_AREA_ALIASES = {"1": "default", "front": "default"}
+# Human names of print areas (keys: Gelato's printArea, lower case), for placements' labels.
+PRINT_AREA_LABELS = {
+    "1": "Front",
+    "front": "Front",
+    "default": "Default",
+    "back": "Back",
+    "neck-inner": "Inner neck",
+    "neck-outer": "Outer neck",
+    "sleeve-left": "Left sleeve",
+    "sleeve-right": "Right sleeve",
+    "inside": "Inside",
+}
+# Print files Gelato downloads are served by the module under this path, with a signed token
+# that expires (days, company setting; 14 by default).
+PRINT_FILE_ROUTE = "/gelato/print-file"
+PRINT_FILE_URL_VALIDITY_DAYS = 14
+# Seconds a print-file check (a separate, resource-limited process) may take.
+PRINT_FILE_CHECK_TIMEOUT = 90
+# The template's preview image: fetched once, when the product has no image.
+PREVIEW_IMAGE_TIMEOUT = (5, 15)
+PREVIEW_IMAGE_MAX_BYTES = 10 * 1024 * 1024
 # === Orders === #
 # https://dashboard.gelato.com/docs/orders/v4/create/ : shippingAddress (and a quote's recipient)
 # field limits; required fields; state required for these countries.

@@ -1,63 +1,194 @@
-# TEMPORARY: replaced by the products branch
-# See product_template.py: the minimal contract the orders work codes against.
-
-from odoo import fields, models
+from odoo import api, fields, models
 from odoo.exceptions import UserError
+
+from .product_template import _truncate
 
 
 class ProductProduct(models.Model):
     _inherit = "product.product"
 
-    gelato_product_uid = fields.Char(string="Gelato Product UID")
+    gelato_product_uid = fields.Char(
+        string="Gelato Product UID",
+        copy=False,
+        index="btree_not_null",
+        help="Gelato's product for this variant, set by the template synchronisation.",
+    )
+    gelato_placements = fields.Json(
+        string="Gelato Print Areas of the Variant",
+        copy=False,
+        help="Technical: {file type: {name, width, height}} as Gelato's template gives them for "
+        "this variant (sizes in mm).",
+    )
+    gelato_archived_by_sync = fields.Boolean(
+        copy=False,
+        help="Technical: archived because Gelato's template no longer has this variant; "
+        "restored if it comes back.",
+    )
+    gelato_variant_print_file_ids = fields.One2many(
+        string="Variant Print Images",
+        comodel_name="gelato.print.file",
+        inverse_name="product_id",
+        help="Files for this variant only; they replace the product's files of the same print "
+        "area.",
+    )
+    gelato_variant_missing_print_files = fields.Text(
+        string="Missing Print Files of the Variant",
+        compute="_compute_gelato_variant_missing_print_files",
+    )
+
+    # === COMPUTE METHODS === #
+
+    @api.depends(
+        "gelato_placements",
+        "gelato_product_uid",
+        "gelato_variant_print_file_ids.check_state",
+        "product_tmpl_id.gelato_print_file_ids.check_state",
+        "product_tmpl_id.gelato_template_ref",
+    )
+    def _compute_gelato_variant_missing_print_files(self):
+        for variant in self:
+            problems = variant._gelato_orderability_problems() if variant.id else []
+            variant.gelato_variant_missing_print_files = "\n".join(problems)
+
+    # === BUSINESS METHODS === #
 
     def _gelato_get_missing_print_files(self):
-        """Placements of this variant that have no print file yet."""
-        self.ensure_one()
-        return [] if self.product_tmpl_id.gelato_print_file else ["default"]
+        """Print areas of this variant that have no usable print file.
 
-    def _gelato_check_orderable(self):
-        """Raise a UserError naming the variant and its placements without print files."""
-        for product in self:
-            if not product.gelato_product_uid:
-                raise UserError(
+        A print area is covered by the variant's own file for it, else by the product's file;
+        a file that failed its checks does not count.
+
+        :return: the print areas' names (empty list: nothing missing).
+        :rtype: list[str]
+        """
+        self.ensure_one()
+        return self._gelato_missing_print_files_by_variant()[self.id]
+
+    def _gelato_missing_print_files_by_variant(self):
+        """:meth:`_gelato_get_missing_print_files` for many variants in a few queries.
+
+        :return: ``{variant id: [print area names]}``.
+        """
+        # sudo: orderability is checked for salespeople and shop visitors alike, who need not
+        # be allowed to read print files.
+        variants_sudo = self.sudo()
+        templates = variants_sudo.product_tmpl_id.filtered("gelato_is_product")
+        files = (
+            self.env["gelato.print.file"]
+            .sudo()
+            .search([("product_tmpl_id", "in", templates.ids), ("check_state", "!=", "error")])
+        )
+        covered = {
+            (file.product_id.id or 0, file.product_tmpl_id.id, file.placement_id.print_area)
+            for file in files
+        }
+        placements = {
+            (placement.product_tmpl_id.id, placement.print_area): placement
+            for placement in templates.gelato_placement_ids
+        }
+        result = {}
+        for variant in variants_sudo:
+            template = variant.product_tmpl_id
+            missing = []
+            if template.gelato_is_product:
+                areas = sorted(
+                    variant.gelato_placements or {},
+                    key=lambda area, t=template.id: (
+                        placements[(t, area)].sequence if (t, area) in placements else 1000,
+                        area,
+                    ),
+                )
+                for area in areas:
+                    if (variant.id, template.id, area) in covered or (
+                        0,
+                        template.id,
+                        area,
+                    ) in covered:
+                        continue
+                    placement = placements.get((template.id, area))
+                    missing.append(placement.name if placement else area)
+            result[variant.id] = missing
+        return result
+
+    def _gelato_orderability_problems(self):
+        """Why each Gelato variant cannot be ordered yet (empty list: all can).
+
+        :return: one human-readable line per variant with a problem.
+        """
+        problems = []
+        missing_by_variant = self._gelato_missing_print_files_by_variant()
+        for variant in self.sudo():  # sudo: see _gelato_missing_print_files_by_variant
+            if not variant.product_tmpl_id.gelato_is_product:
+                continue
+            if not variant.gelato_product_uid:
+                problems.append(
                     self.env._(
-                        "%(product)s has no Gelato product UID: synchronize it with Gelato.",
-                        product=product.display_name,
+                        "%(product)s is not linked to a Gelato product: click Synchronize on "
+                        "the product.",
+                        product=variant.display_name,
                     )
                 )
-            missing = product._gelato_get_missing_print_files()
+                continue
+            missing = missing_by_variant[variant.id]
             if missing:
-                raise UserError(
+                problems.append(
                     self.env._(
-                        "%(product)s cannot be ordered from Gelato: print files are missing "
-                        "for %(placements)s.",
-                        product=product.display_name,
+                        "%(product)s has no print file for: %(placements)s.",
+                        product=variant.display_name,
                         placements=", ".join(missing),
                     )
                 )
+        return problems
+
+    def _gelato_check_orderable(self):
+        """Raise when a Gelato variant cannot be ordered yet (order confirmation, web shop).
+
+        Products that are not Gelato products always pass.
+
+        :raise UserError: naming each product/variant and its missing print areas.
+        """
+        problems = self._gelato_orderability_problems()
+        if problems:
+            raise UserError(
+                self.env._(
+                    "These Gelato products cannot be ordered yet:\n%(problems)s\nUpload the "
+                    "missing print files on the product (Sales tab, Gelato section).",
+                    problems="\n".join(_truncate(self.env, problems)),
+                )
+            )
 
     def _gelato_prepare_files_payload(self):
-        """The ``files`` of a Gelato order item: ``[{"type": ..., "url": ...}]``."""
+        """The print files of this variant as Gelato's ``items[].files`` wants them.
+
+        URLs are absolute, signed and expiring (see ``gelato.print.file``).
+
+        :return: ``[{"type": "default"|"back"|..., "url": str}]``, in print area order;
+            empty for a product that is not a Gelato product or has no print area.
+        :raise UserError: when a print file is missing (same message as
+            :meth:`_gelato_check_orderable`).
+        """
         self.ensure_one()
-        template = self.product_tmpl_id
-        attachment = (
-            self.env["ir.attachment"]
-            .sudo()  # sudo: the print file's attachment is read to build its public URL
+        self._gelato_check_orderable()
+        variant_sudo = self.sudo()  # sudo: see _gelato_missing_print_files_by_variant
+        template = variant_sudo.product_tmpl_id
+        if not template.gelato_is_product:
+            return []
+        files = (
+            self.env["gelato.print.file"]
+            .sudo()
             .search(
                 [
-                    ("res_model", "=", "product.template"),
-                    ("res_id", "=", template.id),
-                    ("res_field", "=", "gelato_print_file"),
-                ],
-                limit=1,
+                    ("product_tmpl_id", "=", template.id),
+                    ("product_id", "in", [False, self.id]),
+                    ("check_state", "!=", "error"),
+                ]
             )
         )
-        if not attachment:
-            return []
-        token = attachment.generate_access_token()[0]
-        url = "%s/web/content/%s?access_token=%s" % (
-            self.get_base_url().rstrip("/"),
-            attachment.id,
-            token,
+        by_area = {}
+        for file in files.sorted(lambda f: bool(f.product_id)):  # the variant's own file wins
+            by_area[file.placement_id.print_area] = file
+        sequence = {p.print_area: p.sequence for p in template.gelato_placement_ids}
+        areas = sorted(
+            variant_sudo.gelato_placements or {}, key=lambda a: (sequence.get(a, 1000), a)
         )
-        return [{"type": "default", "url": url}]
+        return [{"type": area, "url": by_area[area]._gelato_get_public_url()} for area in areas]

@@ -41,6 +41,18 @@ class ResCompany(models.Model):
         "*.gelatoapis.com hosts (e.g. the local Gelato sandbox). Leave empty in production.",
     )
 
+    gelato_public_base_url = fields.Char(
+        string="Gelato Public Base URL",
+        help="The address at which Gelato downloads print files from this Odoo, e.g. "
+        "https://shop.example.com. Leave empty to use the web.base.url system parameter. "
+        "It must be reachable from the internet.",
+    )
+    gelato_file_url_validity_days = fields.Integer(
+        string="Print File Link Validity (days)",
+        default=const.PRINT_FILE_URL_VALIDITY_DAYS,
+        help="How long the signed links sent to Gelato for downloading print files work.",
+    )
+
     gelato_approval_mode = fields.Selection(
         string="Gelato Order Approval",
         selection=[("automatic", "Automatic"), ("manual", "Manual")],
@@ -56,6 +68,14 @@ class ResCompany(models.Model):
         "Gelato account.",
     )
 
+    _sql_constraints = [
+        (
+            "gelato_file_url_validity_days_positive",
+            "CHECK(gelato_file_url_validity_days IS NULL OR gelato_file_url_validity_days > 0)",
+            "The validity of print file links must be at least one day.",
+        ),
+    ]
+
     # === COMPUTE METHODS === #
 
     @api.depends("name", "street", "city", "zip", "country_id", "state_id")
@@ -66,6 +86,12 @@ class ResCompany(models.Model):
             )
 
     # === BUSINESS METHODS === #
+
+    def _gelato_get_public_base_url(self):
+        """The base URL Gelato reaches this Odoo at (no trailing slash)."""
+        self.ensure_one()
+        base = (self.gelato_public_base_url or "").strip() or self.get_base_url() or ""
+        return base.rstrip("/")
 
     def _gelato_get_company_info_issues(self):
         """What is missing from the company name and billing address.

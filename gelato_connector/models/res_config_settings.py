@@ -19,6 +19,12 @@ class ResConfigSettings(models.TransientModel):
     gelato_api_url = fields.Char(
         related="company_id.gelato_api_url", readonly=False, groups="base.group_system"
     )
+    gelato_public_base_url = fields.Char(
+        related="company_id.gelato_public_base_url", readonly=False
+    )
+    gelato_file_url_validity_days = fields.Integer(
+        related="company_id.gelato_file_url_validity_days", readonly=False
+    )
     gelato_webhook_url = fields.Char(
         string="Gelato Webhook URL", compute="_compute_gelato_webhook_url"
     )

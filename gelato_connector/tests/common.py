@@ -154,6 +154,98 @@ class GelatoHttpCase(GelatoSandboxMixin, HttpCase):
     pass
 
 
+# === Print files and Gelato templates (products) === #
+
+MM_PER_INCH = 25.4
+
+
+def pixels(mm, dpi):
+    """Pixels covering ``mm`` millimetres at ``dpi``."""
+    return round(mm / MM_PER_INCH * dpi)
+
+
+def make_png(width, height, mode="RGB", color=(200, 40, 40)):
+    """A real PNG of that size (compresses well: a plain colour)."""
+    import io
+
+    from PIL import Image
+
+    output = io.BytesIO()
+    fill = color if mode in ("RGB", "RGBA") else 128
+    Image.new(mode, (width, height), fill).save(output, "PNG")
+    return output.getvalue()
+
+
+def make_jpeg(width, height, mode="RGB", color=(40, 40, 200)):
+    import io
+
+    from PIL import Image
+
+    output = io.BytesIO()
+    fill = color if mode == "RGB" else (0, 80, 80, 0) if mode == "CMYK" else 128
+    Image.new(mode, (width, height), fill).save(output, "JPEG", quality=85)
+    return output.getvalue()
+
+
+def make_pdf(width_mm, height_mm, pages=1, image_px=None):
+    """A PDF with ``pages`` pages of that size; with ``image_px`` the first page is one
+    raster image of that many pixels drawn over the whole page (as exported from an image).
+    """
+    import io
+
+    from PIL import Image
+    from pypdf import PdfWriter
+
+    points = 72 / MM_PER_INCH
+    if image_px:
+        output = io.BytesIO()
+        width_in = width_mm / MM_PER_INCH
+        Image.new("RGB", image_px, (10, 120, 60)).save(
+            output, "PDF", resolution=image_px[0] / width_in
+        )
+        if pages == 1:
+            return output.getvalue()
+        writer = PdfWriter(clone_from=io.BytesIO(output.getvalue()))
+        for _page in range(pages - 1):
+            writer.add_blank_page(width_mm * points, height_mm * points)
+    else:
+        writer = PdfWriter()
+        for _page in range(pages):
+            writer.add_blank_page(width_mm * points, height_mm * points)
+    output = io.BytesIO()
+    writer.write(output)
+    return output.getvalue()
+
+
+def gelato_variant(uid, options, placements, title=None):
+    """One variant of a Gelato template (``GET /v1/templates/{id}``) for unit tests.
+
+    :param dict options: ``{"Color": "White", ...}``
+    :param list placements: ``[(name, printArea, width mm, height mm)]``
+    """
+    return {
+        "id": "variant-%s" % uid,
+        "title": title or " - ".join(options.values()) or uid,
+        "productUid": uid,
+        "variantOptions": [{"name": name, "value": value} for name, value in options.items()],
+        "imagePlaceholders": [
+            {"name": name, "printArea": area, "width": width, "height": height}
+            for name, area, width, height in placements
+        ],
+    }
+
+
+def gelato_template(template_id, variants, title="Test Template", description="", preview=""):
+    return {
+        "id": template_id,
+        "templateName": "Template for %s" % title,
+        "title": title,
+        "description": description,
+        "previewUrl": preview,
+        "variants": variants,
+    }
+
+
 # === Orders (issue 5) === #
 
 # Sandbox product UIDs (tools/gelato_sandbox/README.md): a poster made in Sweden for SE, a mug
@@ -161,41 +253,56 @@ class GelatoHttpCase(GelatoSandboxMixin, HttpCase):
 POSTER_UID = "flat_300x400-mm_170-gsm-65lb-uncoated_4-0_ver"
 MUG_UID = "mug_product_msz_11-oz_mmat_ceramic-white_cl_4-0"
 TSHIRT_UID = (
-    "apparel_product_gca_t-shirt_gsc_crewneck_gcu_unisex_gqa_classic_gsi_m_gco_white_gpr_4-0"
+    "apparel_product_gca_t-shirt_gsc_crewneck_gcu_unisex_gqa_classic_gsi_m_gco_black_gpr_4-0"
 )
 
 
-def make_png(size=(64, 64)):
-    """A small valid PNG (what the sandbox expects to download as a print file)."""
-    import io
+def gelato_template_fixture(template_ref, product_uid=None):
+    """A template as the sandbox serves it (its fixture file), reduced to one variant."""
+    path = TOOLS_DIR / "gelato_sandbox" / "fixtures" / "templates" / ("%s.json" % template_ref)
+    data = json.loads(path.read_text(encoding="utf-8"))
+    if product_uid:
+        data["variants"] = [v for v in data["variants"] if v["productUid"] == product_uid]
+        if not data["variants"]:
+            raise ValueError("%s has no variant %s" % (template_ref, product_uid))
+    data["previewUrl"] = ""  # no preview download in tests
+    return data
 
-    from PIL import Image
 
-    buffer = io.BytesIO()
-    Image.new("RGB", size, (200, 30, 30)).save(buffer, format="PNG")
-    return buffer.getvalue()
+def create_gelato_product(env, name, template_ref, product_uid, print_file=True, dpi=160, **vals):
+    """A one-variant Gelato product made as a synchronisation makes it (from the sandbox's
+    template, without the network), with a print file on every print area.
 
-
-def create_gelato_product(env, name, template_ref, product_uid, print_file=True, **values):
-    """A Gelato product (one variant) with a print file for every placement.
-
-    The one place that knows how products get their print files: adapt it to the products
-    branch when it lands (it only relies on the products contract otherwise).
+    :param int dpi: resolution of the print files (150-300: usable with a warning).
+    :return: the ``product.product``.
     """
     import base64
 
-    vals = {
-        "name": name,
-        "type": "consu",
-        "list_price": 25.0,
-        "invoice_policy": "delivery",
-        "gelato_template_ref": template_ref,
-        "gelato_product_uid": product_uid,
-        **values,
-    }
+    template = env["product.template"].create(
+        {
+            "name": name,
+            "type": "consu",
+            "list_price": 25.0,
+            "invoice_policy": "delivery",
+            "gelato_template_ref": template_ref,
+            **vals,
+        }
+    )
+    template._gelato_apply_template_data(gelato_template_fixture(template_ref, product_uid))
     if print_file:
-        vals["gelato_print_file"] = base64.b64encode(make_png())
-    return env["product.product"].create(vals)
+        env["gelato.print.file"].create(
+            [
+                {
+                    "placement_id": placement.id,
+                    "datas": base64.b64encode(
+                        make_png(pixels(placement.width_mm, dpi), pixels(placement.height_mm, dpi))
+                    ),
+                    "filename": "%s.png" % placement.print_area,
+                }
+                for placement in template.gelato_placement_ids
+            ]
+        )
+    return template.product_variant_id
 
 
 def gelato_address(**values):

@@ -2,6 +2,7 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.tests import tagged
 
 from odoo.addons.gelato_connector.tests.common import (
+    POSTER_UID,
     GelatoOrderMixin,
     GelatoTransactionCase,
     create_gelato_product,
@@ -129,11 +130,7 @@ class TestGelatoGuardRails(GelatoOrderMixin, GelatoTransactionCase):
 
     def test_product_without_print_files_cannot_be_confirmed(self):
         blank = create_gelato_product(
-            self.env,
-            "Blank poster",
-            "poster-30x40-matte",
-            "flat_a3_170-gsm-65lb-uncoated_4-0_ver",
-            print_file=False,
+            self.env, "Blank poster", "poster-30x40-matte", POSTER_UID, print_file=False
         )
         order = self._gelato_quotation(blank)
         with self.assertRaises(UserError) as capture:

@@ -1,0 +1,350 @@
+import base64
+import time
+
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
+from odoo.tools.sql import create_unique_index
+
+from .. import const, utils
+
+CHECK_FIELDS = ("datas", "placement_id", "product_id", "filename")
+
+
+class GelatoPrintFile(models.Model):
+    """The artwork Gelato prints on one print area: for every variant of a product, or for one
+    variant (it then replaces the product's file on that print area).
+
+    Files are checked when uploaded (``utils.check_print_file``): unreadable files, wrong types
+    and resolutions under 150 dpi are refused; under 300 dpi the file is kept with a warning.
+    Gelato downloads them through a signed, expiring URL (controllers/gelato_connector.py).
+    """
+
+    _name = "gelato.print.file"
+    _description = "Gelato Print File"
+    _order = "product_tmpl_id, placement_sequence, product_id desc, id"
+    _rec_name = "filename"
+
+    product_tmpl_id = fields.Many2one(
+        string="Product",
+        comodel_name="product.template",
+        required=True,
+        ondelete="cascade",
+        index=True,
+    )
+    placement_id = fields.Many2one(
+        string="Print Area",
+        comodel_name="gelato.placement",
+        required=True,
+        ondelete="cascade",
+        index=True,
+        domain="[('product_tmpl_id', '=', product_tmpl_id)]",
+    )
+    placement_sequence = fields.Integer(related="placement_id.sequence", store=True)
+    print_area = fields.Char(related="placement_id.print_area")
+    product_id = fields.Many2one(
+        string="Variant",
+        comodel_name="product.product",
+        ondelete="cascade",
+        index="btree_not_null",
+        domain="[('product_tmpl_id', '=', product_tmpl_id)]",
+        help="Leave empty to use the file for every variant without a file of its own.",
+    )
+    company_id = fields.Many2one(related="product_tmpl_id.company_id", store=True, index=True)
+    datas = fields.Binary(string="File", required=True, attachment=True)
+    filename = fields.Char(string="File Name")
+    is_default = fields.Boolean(
+        string="Default Image",
+        help="The product's image is made from this file (PNG or JPEG). One file per product.",
+    )
+    file_type = fields.Selection(
+        string="Type", selection=[("png", "PNG"), ("jpeg", "JPEG"), ("pdf", "PDF")], readonly=True
+    )
+    width_px = fields.Integer(
+        string="Width", readonly=True, help="Pixels (PNG, JPEG) or points (PDF)."
+    )
+    height_px = fields.Integer(
+        string="Height", readonly=True, help="Pixels (PNG, JPEG) or points (PDF)."
+    )
+    dpi = fields.Integer(
+        string="Resolution (dpi)",
+        readonly=True,
+        help="Dots per inch when the file covers its print area (300 is the target).",
+    )
+    page_count = fields.Integer(string="Pages", readonly=True)
+    color_mode = fields.Char(string="Colour Mode", readonly=True)
+    check_state = fields.Selection(
+        string="Check",
+        selection=[("ok", "Ready"), ("warning", "Warning"), ("error", "Unusable")],
+        readonly=True,
+        default="ok",
+        help="Unusable: the print area changed and the file no longer fits; upload a new one.",
+    )
+    check_message = fields.Text(string="Check Details", readonly=True)
+
+    # === CONSTRAINT METHODS === #
+
+    def init(self):
+        # One file per print area for the product, and one per print area for each variant.
+        create_unique_index(
+            self.env.cr,
+            "gelato_print_file_placement_product_uniq",
+            self._table,
+            ["placement_id", "COALESCE(product_id, 0)"],
+        )
+
+    @api.constrains("placement_id", "product_id", "product_tmpl_id")
+    def _check_gelato_consistency(self):
+        for file in self:
+            if file.placement_id.product_tmpl_id != file.product_tmpl_id:
+                raise ValidationError(
+                    self.env._(
+                        "The print area %(area)s belongs to another product.",
+                        area=file.placement_id.name,
+                    )
+                )
+            if file.product_id and file.product_id.product_tmpl_id != file.product_tmpl_id:
+                raise ValidationError(
+                    self.env._(
+                        "The variant %(variant)s belongs to another product.",
+                        variant=file.product_id.display_name,
+                    )
+                )
+            areas = file.product_id.gelato_placements
+            if file.product_id and areas is not None and file.print_area not in areas:
+                raise ValidationError(
+                    self.env._(
+                        "The variant %(variant)s has no print area %(area)s in Gelato's "
+                        "template: it needs no file there.",
+                        variant=file.product_id.display_name,
+                        area=file.placement_id.name,
+                    )
+                )
+            file._gelato_check_unique(file.placement_id, file.product_id)
+
+    def _gelato_check_unique(self, placement, product):
+        """One file per print area for the product, and one per print area and variant.
+
+        Checked before writing (the unique index would refuse it with a database error).
+        """
+        duplicate = self.search_count(
+            [
+                ("id", "not in", self.ids),
+                ("placement_id", "=", placement.id),
+                ("product_id", "=", product.id),
+            ],
+            limit=1,
+        )
+        if duplicate:
+            raise ValidationError(
+                self.env._(
+                    "%(product)s already has a print file for %(area)s: replace that file "
+                    "instead of adding one.",
+                    product=(product or placement.product_tmpl_id).display_name,
+                    area=placement.name,
+                )
+            )
+
+    # === COMPUTE METHODS === #
+
+    @api.depends("filename", "placement_id.name", "product_id")
+    def _compute_display_name(self):
+        for file in self:
+            file.display_name = "%s - %s: %s" % (
+                file.placement_id.name or "",
+                file.product_id.display_name or self.env._("all variants"),
+                file.filename or "",
+            )
+
+    # === CRUD METHODS === #
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            placement = self.env["gelato.placement"].browse(vals.get("placement_id"))
+            product = self.env["product.product"].browse(vals.get("product_id"))
+            if not vals.get("product_tmpl_id"):
+                vals["product_tmpl_id"] = (
+                    placement.product_tmpl_id.id or product.product_tmpl_id.id or False
+                )
+            self._gelato_check_unique(placement, product)
+            if vals.get("datas"):
+                vals.update(
+                    self._gelato_check_upload(
+                        vals["datas"], vals.get("filename"), placement, product
+                    )
+                )
+        # Odoo shrinks image attachments over 1920 px by default: print files stay untouched.
+        files = super(GelatoPrintFile, self.with_context(image_no_postprocess=True)).create(
+            vals_list
+        )
+        files = files.with_env(self.env)
+        files.filtered("is_default")._gelato_apply_default_image()
+        return files
+
+    def write(self, vals):
+        # Odoo shrinks image attachments over 1920 px by default: print files stay untouched.
+        self_raw = self.with_context(image_no_postprocess=True)
+        if self.env.context.get("gelato_skip_check") or not any(f in vals for f in CHECK_FIELDS):
+            result = super(GelatoPrintFile, self_raw).write(vals)
+        else:
+            result = True
+            for file in self:
+                placement = (
+                    self.env["gelato.placement"].browse(vals["placement_id"])
+                    if "placement_id" in vals
+                    else file.placement_id
+                )
+                product = (
+                    self.env["product.product"].browse(vals["product_id"])
+                    if "product_id" in vals
+                    else file.product_id
+                )
+                filename = vals.get("filename", file.filename)
+                datas = vals.get("datas") or file.datas
+                file_vals = dict(vals)
+                if "placement_id" in vals or "product_id" in vals:
+                    file._gelato_check_unique(placement, product)
+                if datas:
+                    file_vals.update(self._gelato_check_upload(datas, filename, placement, product))
+                result &= super(
+                    GelatoPrintFile, file.with_context(image_no_postprocess=True)
+                ).write(file_vals)
+        if vals.get("is_default") or "datas" in vals:
+            self.filtered("is_default")._gelato_apply_default_image()
+        return result
+
+    # === BUSINESS METHODS === #
+
+    def _gelato_check_upload(self, datas, filename, placement, product):
+        """Check an uploaded file for its print area; refuse it or return what to store.
+
+        :param datas: the file, base64-encoded (as Binary fields carry it).
+        :return: values for the check fields (type, sizes, resolution, warnings).
+        :raise ValidationError: when the file cannot be printed, saying why and what to do.
+        """
+        raw = base64.b64decode(datas)
+        width, height = self._gelato_area_size(placement, product)
+        result = utils.check_print_file(raw, filename, width, height)
+        messages = utils.print_file_messages(self.env, result, levels=("error",))
+        if result["status"] == "error":
+            raise ValidationError(
+                self.env._(
+                    "The print file %(file)s for %(area)s cannot be used:\n%(reasons)s",
+                    file=filename or self.env._("(no name)"),
+                    area=placement.display_name or self.env._("this print area"),
+                    reasons="\n".join(messages),
+                )
+            )
+        return self._gelato_check_values(result, filename)
+
+    def _gelato_check_values(self, result, filename=None):
+        state = {"ok": "ok", "warning": "warning"}.get(result["status"], "error")
+        values = {
+            "file_type": result["file_type"] or False,
+            "width_px": result["width_px"],
+            "height_px": result["height_px"],
+            "dpi": result["dpi"],
+            "page_count": result["page_count"],
+            "color_mode": result["color_mode"] or False,
+            "check_state": state,
+            "check_message": "\n".join(utils.print_file_messages(self.env, result)) or False,
+        }
+        if not filename and result["file_type"]:
+            values["filename"] = "print-file.%s" % (
+                "jpg" if result["file_type"] == "jpeg" else result["file_type"]
+            )
+        return values
+
+    @api.model
+    def _gelato_area_size(self, placement, product=None):
+        """Print area size (mm) a file must fit: the variant's own, else the largest one."""
+        areas = product.gelato_placements if product else None
+        own = (areas or {}).get(placement.print_area) or {}
+        width = own.get("width") or placement.width_mm or None
+        height = own.get("height") or placement.height_mm or None
+        return width, height
+
+    def _gelato_recheck(self):
+        """Check stored files again (their print area changed size); never raises.
+
+        A file that no longer fits is kept but marked unusable: the variants using it count it
+        as missing until a new file is uploaded.
+        """
+        for file in self:
+            raw = base64.b64decode(file.datas or b"")
+            width, height = self._gelato_area_size(file.placement_id, file.product_id)
+            result = utils.check_print_file(raw, file.filename, width, height)
+            file.with_context(gelato_skip_check=True).write(
+                self._gelato_check_values(result, file.filename)
+            )
+
+    def _gelato_apply_default_image(self):
+        """Make the product's image from the file marked as default; unmark the others."""
+        for file in self:
+            others = file.product_tmpl_id.gelato_print_file_ids.filtered(
+                lambda f, current=file: f.is_default and f != current
+            )
+            if others:
+                others.with_context(gelato_skip_check=True).write({"is_default": False})
+            if file.file_type == "pdf":
+                raise ValidationError(
+                    self.env._(
+                        "A PDF cannot be shown as the product's image: mark a PNG or JPEG file "
+                        "as the default image, or set the image yourself."
+                    )
+                )
+            preview = utils.make_print_file_preview(base64.b64decode(file.datas))
+            if not preview:
+                raise ValidationError(
+                    self.env._(
+                        "No product image could be made from %(file)s (it is too large to "
+                        "decode here): set the product's image yourself.",
+                        file=file.filename,
+                    )
+                )
+            file.product_tmpl_id.image_1920 = base64.b64encode(preview)
+
+    def _gelato_get_attachment(self):
+        """The ``ir.attachment`` holding the file (what the signed URL serves)."""
+        self.ensure_one()
+        return (
+            self.env["ir.attachment"]
+            .sudo()  # sudo: attachments of binary fields are hidden from searches otherwise
+            .search(
+                [
+                    ("res_model", "=", self._name),
+                    ("res_field", "=", "datas"),
+                    ("res_id", "=", self.id),
+                ],
+                limit=1,
+            )
+        )
+
+    @api.model
+    def _gelato_get_url_secret(self):
+        """The server secret print-file URLs are signed with (never leaves the server)."""
+        # sudo: database.secret is readable by the superuser only.
+        return self.env["ir.config_parameter"].sudo().get_param("database.secret")
+
+    def _gelato_get_public_url(self):
+        """An absolute URL Gelato can download this file from, signed and expiring.
+
+        Built on the company's public base URL; valid for the company's number of days
+        (14 by default). The expiry is rounded up to the hour, so the URL stays the same
+        for an hour (retried orders send the same payload).
+        """
+        self.ensure_one()
+        file_sudo = self.sudo()  # sudo: called while confirming orders, by any salesperson
+        attachment = file_sudo._gelato_get_attachment()
+        company = file_sudo.company_id or self.env.company
+        days = company.gelato_file_url_validity_days or const.PRINT_FILE_URL_VALIDITY_DAYS
+        expires = utils.print_file_url_expiry(time.time(), days)
+        signature = utils.sign_print_file(self._gelato_get_url_secret(), attachment.id, expires)
+        return "%s%s/%d/%d/%s/%s" % (
+            company._gelato_get_public_base_url(),
+            const.PRINT_FILE_ROUTE,
+            attachment.id,
+            expires,
+            signature,
+            utils.url_filename(file_sudo.filename, file_sudo.file_type),
+        )
