@@ -168,6 +168,7 @@ FULFILLMENT_STATUSES = [
     ("canceled", "Canceled"),
     ("returned", "Returned"),
 ]
+FULFILLMENT_STATUS_LABELS = dict(FULFILLMENT_STATUSES)
 FULFILLMENT_STATUS_RANK = {
     "draft": 0,
     "created": 10,

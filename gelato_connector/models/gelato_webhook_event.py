@@ -167,6 +167,152 @@ class GelatoWebhookEvent(models.Model):
         _logger.debug("Gelato event %s ignored: %s", self.event_id, reason)
         self.write({"state": "ignored", "message": reason})
 
+    # === BUSINESS METHODS: EVENTS === #
+
+    def _gelato_find_sale_order(self, payload):
+        """The sale order an event is about, within the authenticated company only.
+
+        Indexed lookups only: Gelato's order id first, then the order reference (a part of a
+        split order not seen yet).
+        """
+        self.ensure_one()
+        gelato_order_id = self._gelato_str(payload.get("orderId"))
+        reference = self._gelato_str(payload.get("orderReferenceId"))
+        order = self.env["sale.order"]
+        if gelato_order_id:
+            order = (
+                self.env["gelato.order"]
+                .search(
+                    [("gelato_id", "=", gelato_order_id), ("company_id", "=", self.company_id.id)],
+                    limit=1,
+                )
+                .sale_order_id
+            )
+        if not order and reference:
+            order = order.search(
+                [
+                    ("name", "=", reference),
+                    ("company_id", "=", self.company_id.id),
+                    ("gelato_state", "!=", False),
+                ],
+                limit=1,
+            )
+        if order:
+            self.sale_order_id = order
+        return order
+
+    def _gelato_prepare_context(self, payload, status_key):
+        """(sale order, Gelato order id, status) of an order event, or Nones when unusable."""
+        self.ensure_one()
+        gelato_order_id = self._gelato_str(payload.get("orderId"))
+        status = payload.get(status_key)
+        if status_key and status not in const.FULFILLMENT_STATUS_LABELS:
+            self._gelato_ignore("unknown status %r" % (status,))
+            return None, None, None
+        order = self._gelato_find_sale_order(payload) if gelato_order_id else None
+        if not order:
+            self._gelato_ignore("unknown order")
+            return None, None, None
+        return order, gelato_order_id, status
+
+    def _gelato_process_order_status_updated(self, payload):
+        order, gelato_order_id, status = self._gelato_prepare_context(payload, "fulfillmentStatus")
+        if not order:
+            return
+        items = (
+            [
+                {
+                    "itemReferenceId": self._gelato_str(str(item.get("itemReferenceId") or "")),
+                    "fulfillmentStatus": item.get("fulfillmentStatus")
+                    if item.get("fulfillmentStatus") in const.FULFILLMENT_STATUS_LABELS
+                    else status,
+                    "fulfillments": self._gelato_clean_fulfillments(item.get("fulfillments")),
+                }
+                for item in payload.get("items") or []
+                if isinstance(item, dict)
+            ]
+            if isinstance(payload.get("items"), list)
+            else None
+        )
+        comment = payload.get("comment") if isinstance(payload.get("comment"), str) else None
+        changed = order._gelato_apply_fulfillment_status(
+            gelato_order_id, status, items=items, comment=comment
+        )
+        order._gelato_after_status_event(gelato_order_id, status, changed, comment)
+
+    def _gelato_process_order_item_status_updated(self, payload):
+        order, gelato_order_id, status = self._gelato_prepare_context(payload, "status")
+        if not order:
+            return
+        lines = self._gelato_event_lines(order, payload)
+        if not lines:
+            self._gelato_ignore("unknown item")
+            return
+        gelato_order = order._gelato_get_gelato_order(gelato_order_id)
+        lines.filtered(lambda line: not line.gelato_order_id).gelato_order_id = gelato_order
+        lines._gelato_apply_item_status(status)
+
+    def _gelato_process_order_item_tracking_code_updated(self, payload):
+        order, gelato_order_id, _status = self._gelato_prepare_context(payload, None)
+        if not order:
+            return
+        lines = self._gelato_event_lines(order, payload)
+        code = self._gelato_str(payload.get("trackingCode"))
+        if not lines or not code:
+            self._gelato_ignore("unknown item or no tracking code")
+            return
+        gelato_order = order._gelato_get_gelato_order(gelato_order_id)
+        tracking = lines._gelato_add_tracking(
+            code,
+            self._gelato_str(payload.get("trackingUrl")),
+            self._gelato_str(payload.get("shipmentMethodName")),
+            gelato_order,
+        )
+        if tracking:
+            order._gelato_log_tracking(gelato_order, tracking)
+
+    def _gelato_process_order_delivery_estimate_updated(self, payload):
+        order, gelato_order_id, _status = self._gelato_prepare_context(payload, None)
+        if not order:
+            return
+        min_date = self._gelato_date(payload.get("minDeliveryDate"))
+        max_date = self._gelato_date(payload.get("maxDeliveryDate"))
+        if not (min_date or max_date):
+            self._gelato_ignore("no delivery date")
+            return
+        order._gelato_set_delivery_estimate(gelato_order_id, min_date, max_date)
+
+    def _gelato_event_lines(self, order, payload):
+        reference = payload.get("itemReferenceId")
+        if not isinstance(reference, str | int) or isinstance(reference, bool):
+            return order.order_line.browse()
+        return order.order_line.filtered(lambda line: str(line.id) == str(reference))
+
+    @classmethod
+    def _gelato_clean_fulfillments(cls, fulfillments):
+        """Tracking entries of a webhook item, keeping only well-formed strings."""
+        if not isinstance(fulfillments, list):
+            return []
+        return [
+            {
+                "trackingCode": cls._gelato_str(entry.get("trackingCode")),
+                "trackingUrl": cls._gelato_str(entry.get("trackingUrl")),
+                "shipmentMethodName": cls._gelato_str(entry.get("shipmentMethodName")),
+            }
+            for entry in fulfillments
+            if isinstance(entry, dict) and cls._gelato_str(entry.get("trackingCode"))
+        ]
+
+    @staticmethod
+    def _gelato_date(value):
+        """A date from Gelato's ISO date or datetime text, or None."""
+        if not isinstance(value, str):
+            return None
+        try:
+            return fields.Date.to_date(value[:10])
+        except ValueError:
+            return None
+
     # === CRONS === #
 
     @api.model

@@ -15,3 +15,4 @@ from . import test_gelato_order_send
 from . import test_gelato_send_job
 from . import test_gelato_order_updates
 from . import test_gelato_order_tour
+from . import test_gelato_webhook_events
