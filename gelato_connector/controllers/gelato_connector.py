@@ -6,7 +6,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from odoo import http
 from odoo.http import request
 
-from odoo.addons.gelato_connector import const, utils
+from .. import const, utils
 
 _logger = logging.getLogger(__name__)
 

@@ -7,7 +7,7 @@ import psycopg2.errors
 
 from odoo import api, fields, models, tools
 
-from odoo.addons.gelato_connector import const
+from .. import const
 
 _logger = logging.getLogger(__name__)
 
@@ -29,7 +29,7 @@ class GelatoWebhookEvent(models.Model):
     event_type = fields.Char(string="Event", readonly=True, index=True)
     company_id = fields.Many2one("res.company", required=True, readonly=True, index=True)
     gelato_order_id = fields.Char(string="Gelato Order", readonly=True)
-    order_reference = fields.Char(string="Order Reference", readonly=True)
+    order_reference = fields.Char(readonly=True)
     sale_order_id = fields.Many2one("sale.order", readonly=True, index="btree_not_null")
     state = fields.Selection(
         selection=[("done", "Applied"), ("ignored", "Ignored"), ("error", "Error")],
