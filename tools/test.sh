@@ -20,8 +20,10 @@ cleanup() {
 trap cleanup EXIT
 write_odoo_conf "$CONF" "$DB" 8069 "max_cron_threads = 0"
 
-log "Creating database $DB with gelato_connector and demo data"
-"$PY" "$ODOO_SRC/odoo-bin" -c "$CONF" -d "$DB" -i gelato_connector --stop-after-init \
+# payment_demo (Odoo's demo payment provider) is what the web-shop tests pay with; it is not a
+# dependency of gelato_connector.
+log "Creating database $DB with gelato_connector, payment_demo and demo data"
+"$PY" "$ODOO_SRC/odoo-bin" -c "$CONF" -d "$DB" -i gelato_connector,payment_demo --stop-after-init \
     --log-level=warn --no-http || die "Installing gelato_connector in $DB failed (see above)."
 
 log "Running the test suite"
