@@ -15,6 +15,11 @@
         "views/res_config_settings_views.xml",
         "views/product_template_views.xml",
         "views/product_product_views.xml",
+        "data/ir_cron_data.xml",
+        "data/delivery_carrier_data.xml",
+        "views/delivery_carrier_views.xml",
+        "views/sale_order_views.xml",
+        "views/sale_portal_templates.xml",
     ],
     "demo": [
         "data/product_template_demo.xml",

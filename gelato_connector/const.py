@@ -86,3 +86,119 @@ PRINT_FILE_CHECK_TIMEOUT = 90
 # The template's preview image: fetched once, when the product has no image.
 PREVIEW_IMAGE_TIMEOUT = (5, 15)
 PREVIEW_IMAGE_MAX_BYTES = 10 * 1024 * 1024
+# === Orders === #
+# https://dashboard.gelato.com/docs/orders/v4/create/ : shippingAddress (and a quote's recipient)
+# field limits; required fields; state required for these countries.
+ADDRESS_MAX_LENGTHS = {
+    "firstName": 25,
+    "lastName": 25,
+    "companyName": 60,
+    "addressLine1": 35,
+    "addressLine2": 35,
+    "city": 30,
+    "postCode": 15,
+    "state": 35,
+    "phone": 25,
+}
+ADDRESS_REQUIRED = ("firstName", "lastName", "addressLine1", "city", "postCode", "country", "email")
+STATE_REQUIRED_COUNTRIES = ("US", "CA", "AU")
+
+# The Odoo contact field behind each Gelato address key, to name it in messages.
+ADDRESS_ODOO_FIELDS = {
+    "firstName": "name",
+    "lastName": "name",
+    "companyName": "commercial_company_name",
+    "addressLine1": "street",
+    "addressLine2": "street2",
+    "city": "city",
+    "postCode": "zip",
+    "state": "state_id",
+    "country": "country_id",
+    "email": "email",
+    "phone": "phone",
+}
+
+# https://dashboard.gelato.com/docs/orders/v4/quote/ : shipmentMethods[].type is one of
+# normal, standard, express, pallet, pick_up. A carrier's service level matches these types; its
+# rate is the sum over the quotes of the cheapest matching method.
+SERVICE_LEVEL_METHOD_TYPES = {
+    "standard": ("normal", "standard"),
+    "express": ("express",),
+}
+# https://dashboard.gelato.com/docs/orders/v4/create/ : shipmentMethodUid accepts a service type;
+# left out, Gelato picks the cheapest normal/standard method (what a standard rate quoted).
+SERVICE_LEVEL_SHIPMENT_METHOD = {
+    "standard": None,
+    "express": "express",
+}
+
+# https://dashboard.gelato.com/docs/orders/v4/search/ : at most 100 orders per page.
+ORDER_SEARCH_LIMIT = 100
+# https://dashboard.gelato.com/docs/orders/v4/create/ : at most 20 metadata entries.
+ORDER_METADATA_MAX_LENGTH = 100
+
+# https://dashboard.gelato.com/docs/orders/order_details/ : fulfilment statuses of orders and
+# items. The rank orders the normal life of an order; a status only moves to a higher rank.
+# Statuses without a rank (failed, canceled, on_hold, returned) are side exits handled by
+# utils.gelato_status_moves_forward().
+FULFILLMENT_STATUSES = [
+    ("draft", "Draft"),
+    ("created", "Created"),
+    ("uploading", "Uploading"),
+    ("pending_approval", "Pending approval"),
+    ("pending_personalization", "Pending personalization"),
+    ("not_connected", "Not connected"),
+    ("digitizing", "Digitizing"),
+    ("passed", "Passed"),
+    ("in_production", "In production"),
+    ("printed", "Printed"),
+    ("shipped", "Shipped"),
+    ("in_transit", "In transit"),
+    ("delivered", "Delivered"),
+    ("on_hold", "On hold"),
+    ("failed", "Failed"),
+    ("canceled", "Canceled"),
+    ("returned", "Returned"),
+]
+FULFILLMENT_STATUS_RANK = {
+    "draft": 0,
+    "created": 10,
+    "uploading": 12,
+    "pending_approval": 14,
+    "pending_personalization": 14,
+    "not_connected": 14,
+    "digitizing": 16,
+    "passed": 20,
+    "in_production": 30,
+    "printed": 40,
+    "shipped": 50,
+    "in_transit": 60,
+    "delivered": 70,
+}
+# No status follows these (returned only follows a shipment; see utils).
+FINAL_FULFILLMENT_STATUSES = ("canceled", "failed", "returned")
+# From these on the goods have left Gelato: the sale line counts as delivered (a later
+# `returned` does not undo it: returns are handled by the merchant, as with a picking).
+DELIVERED_FULFILLMENT_STATUSES = ("shipped", "in_transit", "delivered")
+# Statuses that make a step of the order's journey in the chatter.
+JOURNEY_STATUSES = ("passed", "in_production", "printed", "shipped", "in_transit", "delivered")
+
+# === Sending orders === #
+# Exponential back-off of retryable failures (timeouts, 429, 5xx, dropped connections): the
+# n-th retry waits BASE * 2**(n-1) seconds, at most CAP, and at least what Retry-After asks.
+SEND_RETRY_BASE_SECONDS = 60
+SEND_RETRY_CAP_SECONDS = 3600
+# After this many failed attempts in a row the order goes to `error` (≈ 7 hours of retries).
+SEND_MAX_ATTEMPTS = 12
+# Orders locked and sent per batch (one transaction, committed by the cron runner).
+SEND_BATCH_SIZE = 10
+# A draft created at Gelato is promoted right after the batch commits; other workers leave
+# the order alone for this long, then promote it themselves (the first worker died).
+SEND_PROMOTE_LEASE_SECONDS = 300
+# Seconds (connect, read) of each order call; ir.config_parameter
+# gelato_connector.order_request_timeout overrides the read timeout.
+ORDER_REQUEST_TIMEOUT = (10, 30)
+# Orders refreshed from Gelato per run of the safety-net sync (webhooks are the main path),
+# and how old the last refresh must be.
+SYNC_BATCH_SIZE = 50
+SYNC_MIN_AGE_HOURS = 6

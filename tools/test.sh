@@ -26,5 +26,20 @@ log "Creating database $DB with gelato_connector and demo data"
 
 log "Running the test suite"
 cd "$REPO_ROOT"
+# Tests that need Inventory (sale_stock) run in a second phase: gelato_connector does not depend
+# on it, so the suite first runs without it.
+INVENTORY_TESTS=gelato_connector/tests/test_gelato_inventory.py
 "$PY" -m pytest --odoo-config="$CONF" --odoo-database="$DB" --odoo-http --odoo-log-level=warn \
-    "$@"
+    --ignore="$INVENTORY_TESTS" "$@"
+
+# With Inventory installed: the Inventory tests, and the order tests again. Only for the whole
+# suite (no ARGS) or when GELATO_TEST_INVENTORY=1.
+if [ $# -eq 0 ] || [ -n "${GELATO_TEST_INVENTORY:-}" ]; then
+    log "Installing Inventory (sale_stock) in $DB for the tests that need it"
+    "$PY" "$ODOO_SRC/odoo-bin" -c "$CONF" -d "$DB" -i sale_stock --stop-after-init \
+        --log-level=warn --no-http || die "Installing sale_stock in $DB failed (see above)."
+    log "Running the order tests with Inventory installed"
+    "$PY" -m pytest --odoo-config="$CONF" --odoo-database="$DB" --odoo-http \
+        --odoo-log-level=warn "$INVENTORY_TESTS" gelato_connector/tests/test_gelato_order_send.py \
+        gelato_connector/tests/test_gelato_order_updates.py
+fi

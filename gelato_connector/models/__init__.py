@@ -4,3 +4,9 @@ from . import gelato_placement
 from . import gelato_print_file
 from . import product_template
 from . import product_product
+from . import res_partner
+from . import delivery_carrier
+from . import gelato_order
+from . import gelato_tracking
+from . import sale_order
+from . import sale_order_line

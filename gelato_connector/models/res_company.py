@@ -4,7 +4,8 @@ import secrets
 
 import requests
 
-from odoo import fields, models
+from odoo import api, fields, models
+from odoo.exceptions import UserError
 
 from .. import const, utils
 from ..utils import GelatoApiError
@@ -52,6 +53,21 @@ class ResCompany(models.Model):
         help="How long the signed links sent to Gelato for downloading print files work.",
     )
 
+    gelato_approval_mode = fields.Selection(
+        string="Gelato Order Approval",
+        selection=[("automatic", "Automatic"), ("manual", "Manual")],
+        default="automatic",
+        required=True,
+        help="Automatic: confirmed orders are sent to Gelato right away. Manual: confirmed "
+        "orders wait for someone to click Approve on the order.",
+    )
+    gelato_company_info_issues = fields.Text(
+        string="Gelato Company Information Issues",
+        compute="_compute_gelato_company_info_issues",
+        help="What is missing from the company name and billing address, which must match the "
+        "Gelato account.",
+    )
+
     _sql_constraints = [
         (
             "gelato_file_url_validity_days_positive",
@@ -60,6 +76,15 @@ class ResCompany(models.Model):
         ),
     ]
 
+    # === COMPUTE METHODS === #
+
+    @api.depends("name", "street", "city", "zip", "country_id", "state_id")
+    def _compute_gelato_company_info_issues(self):
+        for company in self:
+            company.gelato_company_info_issues = "\n".join(
+                company._gelato_get_company_info_issues()
+            )
+
     # === BUSINESS METHODS === #
 
     def _gelato_get_public_base_url(self):
@@ -67,6 +92,42 @@ class ResCompany(models.Model):
         self.ensure_one()
         base = (self.gelato_public_base_url or "").strip() or self.get_base_url() or ""
         return base.rstrip("/")
+
+    def _gelato_get_company_info_issues(self):
+        """What is missing from the company name and billing address.
+
+        Gelato's connector documentation: the company name and billing address in the Gelato
+        account must match the company's in Odoo for orders to be confirmed and sent.
+
+        :return: a list of readable lines (empty when complete).
+        """
+        self.ensure_one()
+        labels = self.fields_get(
+            ["name", "street", "city", "zip", "country_id", "state_id"], ["string"]
+        )
+        missing = [
+            labels[fname]["string"]
+            for fname in ("name", "street", "city", "zip", "country_id")
+            if not self[fname]
+        ]
+        if self.country_id.code in const.STATE_REQUIRED_COUNTRIES and not self.state_id:
+            missing.append(labels["state_id"]["string"])
+        return [self.env._("%(field)s is missing.", field=label) for label in missing]
+
+    def _gelato_check_company_info(self):
+        """Raise a UserError when the company name or billing address is incomplete."""
+        for company in self:
+            issues = company._gelato_get_company_info_issues()
+            if issues:
+                raise UserError(
+                    self.env._(
+                        "The company %(company)s cannot send orders to Gelato: its name and "
+                        "billing address must be complete and match the Gelato account.\n"
+                        "%(issues)s\nComplete them in Settings > Companies.",
+                        company=company.name or "",
+                        issues="\n".join("- %s" % issue for issue in issues),
+                    )
+                )
 
     def _gelato_generate_webhook_secret(self):
         """Set a new strong random webhook secret (to paste into Gelato's webhook form)."""

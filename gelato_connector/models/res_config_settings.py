@@ -28,6 +28,13 @@ class ResConfigSettings(models.TransientModel):
     gelato_webhook_url = fields.Char(
         string="Gelato Webhook URL", compute="_compute_gelato_webhook_url"
     )
+    gelato_approval_mode = fields.Selection(
+        related="company_id.gelato_approval_mode", readonly=False
+    )
+    gelato_company_billing_info = fields.Text(
+        string="Company as Gelato knows it", compute="_compute_gelato_company_billing_info"
+    )
+    gelato_company_info_issues = fields.Text(related="company_id.gelato_company_info_issues")
 
     # === COMPUTE METHODS === #
 
@@ -36,6 +43,15 @@ class ResConfigSettings(models.TransientModel):
         for settings in self:
             base_url = settings.company_id.get_base_url()
             settings.gelato_webhook_url = base_url.rstrip("/") + const.WEBHOOK_ROUTE
+
+    @api.depends("company_id")
+    def _compute_gelato_company_billing_info(self):
+        for settings in self:
+            company = settings.company_id
+            address = company.partner_id._display_address(without_company=True).strip()
+            settings.gelato_company_billing_info = "\n".join(
+                part for part in (company.name, address) if part
+            )
 
     # === ACTION METHODS === #
 
@@ -58,6 +74,17 @@ class ResConfigSettings(models.TransientModel):
             self.env._("The API key works: %(count)s product catalogs are available.", count=count),
             "success",
         )
+
+    def action_gelato_open_company(self):
+        """Open the company form to complete its name and billing address."""
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "res.company",
+            "res_id": self.company_id.id,
+            "view_mode": "form",
+            "target": "current",
+        }
 
     def _gelato_notification(self, title, message, kind, sticky=False):
         return {

@@ -5,3 +5,11 @@ from . import test_gelato_print_file_check
 from . import test_gelato_product_sync
 from . import test_gelato_print_files
 from . import test_gelato_product_tour
+from . import test_gelato_utils
+from . import test_gelato_delivery
+from . import test_gelato_guard_rails
+from . import test_gelato_order_states
+from . import test_gelato_order_send
+from . import test_gelato_send_job
+from . import test_gelato_order_updates
+from . import test_gelato_order_tour

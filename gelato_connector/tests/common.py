@@ -244,3 +244,171 @@ def gelato_template(template_id, variants, title="Test Template", description=""
         "previewUrl": preview,
         "variants": variants,
     }
+
+
+# === Orders (issue 5) === #
+
+# Sandbox product UIDs (tools/gelato_sandbox/README.md): a poster made in Sweden for SE, a mug
+# made in Czechia and a t-shirt made in Latvia, so an order of all three to SE gets 3 quotes.
+POSTER_UID = "flat_300x400-mm_170-gsm-65lb-uncoated_4-0_ver"
+MUG_UID = "mug_product_msz_11-oz_mmat_ceramic-white_cl_4-0"
+TSHIRT_UID = (
+    "apparel_product_gca_t-shirt_gsc_crewneck_gcu_unisex_gqa_classic_gsi_m_gco_black_gpr_4-0"
+)
+
+
+def gelato_template_fixture(template_ref, product_uid=None):
+    """A template as the sandbox serves it (its fixture file), reduced to one variant."""
+    path = TOOLS_DIR / "gelato_sandbox" / "fixtures" / "templates" / ("%s.json" % template_ref)
+    data = json.loads(path.read_text(encoding="utf-8"))
+    if product_uid:
+        data["variants"] = [v for v in data["variants"] if v["productUid"] == product_uid]
+        if not data["variants"]:
+            raise ValueError("%s has no variant %s" % (template_ref, product_uid))
+    data["previewUrl"] = ""  # no preview download in tests
+    return data
+
+
+def create_gelato_product(env, name, template_ref, product_uid, print_file=True, dpi=160, **vals):
+    """A one-variant Gelato product made as a synchronisation makes it (from the sandbox's
+    template, without the network), with a print file on every print area.
+
+    :param int dpi: resolution of the print files (150-300: usable with a warning).
+    :return: the ``product.product``.
+    """
+    import base64
+
+    template = env["product.template"].create(
+        {
+            "name": name,
+            "type": "consu",
+            "list_price": 25.0,
+            "invoice_policy": "delivery",
+            "gelato_template_ref": template_ref,
+            **vals,
+        }
+    )
+    template._gelato_apply_template_data(gelato_template_fixture(template_ref, product_uid))
+    if print_file:
+        env["gelato.print.file"].create(
+            [
+                {
+                    "placement_id": placement.id,
+                    "datas": base64.b64encode(
+                        make_png(pixels(placement.width_mm, dpi), pixels(placement.height_mm, dpi))
+                    ),
+                    "filename": "%s.png" % placement.print_area,
+                }
+                for placement in template.gelato_placement_ids
+            ]
+        )
+    return template.product_variant_id
+
+
+def gelato_address(**values):
+    """Values of a contact Gelato can ship to (Sweden)."""
+    return {
+        "name": "Ada Lovelace",
+        "street": "Drottninggatan 12",
+        "city": "Stockholm",
+        "zip": "111 51",
+        "country_id": values.pop("country_id", None),
+        "email": "ada@example.com",
+        "phone": "+46 8 123 456",
+        **values,
+    }
+
+
+class GelatoOrderMixin:
+    """Gelato products, a Swedish customer and helpers to build Gelato quotations."""
+
+    @classmethod
+    def _gelato_setup_orders(cls, env):
+        cls.sweden = env.ref("base.se")
+        cls.poster = create_gelato_product(env, "Gelato Poster", "poster-30x40-matte", POSTER_UID)
+        cls.mug = create_gelato_product(env, "Gelato Mug", "mug-11oz-15oz", MUG_UID)
+        cls.tshirt = create_gelato_product(
+            env, "Gelato T-shirt", "tshirt-classic-white-black", TSHIRT_UID
+        )
+        cls.customer = env["res.partner"].create(gelato_address(country_id=cls.sweden.id))
+        cls.standard = env.ref("gelato_connector.delivery_carrier_gelato_standard")
+        cls.express = env.ref("gelato_connector.delivery_carrier_gelato_express")
+
+    def _gelato_quotation(self, products=None, partner=None, carrier=None, quantity=1, env=None):
+        """A draft quotation of ``products`` (default: the poster), shipped by ``carrier``."""
+        env = env or self.env
+        products = products if products is not None else self.poster
+        order = env["sale.order"].create(
+            {
+                "partner_id": (partner or self.customer).id,
+                "order_line": [
+                    (0, 0, {"product_id": product.id, "product_uom_qty": quantity})
+                    for product in products
+                ],
+            }
+        )
+        if carrier:
+            rate = carrier.rate_shipment(order)
+            self.assertTrue(rate["success"], rate.get("error_message"))
+            order.set_delivery_line(carrier, rate["price"])
+        return order
+
+    def _sandbox_orders(self, reference=None):
+        orders = self.sandbox.admin("orders")["orders"]
+        return [o for o in orders if reference is None or o["orderReferenceId"] == reference]
+
+    def _sandbox_counters(self, reference):
+        return self.sandbox.admin("counters")["ordersByReference"].get(reference, {})
+
+    def assertOneGelatoOrder(self, order):
+        """The sandbox's counters: exactly one placed Gelato order and no draft left."""
+        counters = self._sandbox_counters(order.name)
+        self.assertEqual(counters.get("orders"), 1, counters)
+        self.assertEqual(counters.get("drafts"), 0, counters)
+
+
+class GelatoSendMixin(GelatoOrderMixin):
+    """Run the send job inside the test transaction, its commit simulated.
+
+    The cron runner commits each batch and the post-commit hook then promotes the drafts the
+    batch created (see test_gelato_send_job for the real runner and real commits). Here the
+    hooks are detached from the test cursor and the promotion is run right after the batch.
+    """
+
+    def run_send_job(self, max_batches=20):
+        sale_order = self.env["sale.order"]
+        handled = sale_order
+        for _index in range(max_batches):
+            batch = sale_order._cron_gelato_send_orders()
+            self.promote_drafts(self.take_draft_hooks())
+            if not batch:
+                break
+            handled |= batch
+        return handled
+
+    def promote_drafts(self, drafts):
+        """What the post-commit hook does with the drafts a batch created."""
+        if drafts:
+            ids = sorted({order_id for order_id, _company, _gelato_id in drafts})
+            self.env["sale.order"]._gelato_lock_orders_to_send(
+                len(ids), order_ids=ids, due_only=False
+            )._gelato_send()
+
+    def take_draft_hooks(self):
+        """Detach the post-commit/rollback hooks of the drafts created in this transaction."""
+        cr = self.env.cr
+        drafts = cr.postcommit.data.pop("gelato_connector.drafts", [])
+        hooks = cr.postcommit.data.pop("gelato_connector.hooks", None)
+        if hooks:
+            promote, delete = hooks
+            cr.postcommit._funcs.remove(promote)
+            cr.postrollback._funcs.remove(delete)
+        return drafts
+
+    def make_due(self, orders):
+        """Let the back-off delay pass."""
+        from odoo import fields
+
+        orders.write(
+            {"gelato_next_attempt": fields.Datetime.subtract(fields.Datetime.now(), seconds=1)}
+        )

@@ -1,0 +1,164 @@
+import logging
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+
+from .. import const, utils
+from ..utils import GelatoApiError
+
+_logger = logging.getLogger(__name__)
+
+
+class DeliveryCarrier(models.Model):
+    _inherit = "delivery.carrier"
+
+    delivery_type = fields.Selection(
+        selection_add=[("gelato", "Gelato")],
+        ondelete={"gelato": lambda carriers: carriers.write({"delivery_type": "fixed"})},
+    )
+    gelato_service_level = fields.Selection(
+        selection=[("standard", "Standard"), ("express", "Express")],
+        default="standard",
+        help="Standard: Gelato's cheapest normal or standard shipping. Express: its cheapest "
+        "express shipping. The rate is quoted live by Gelato for the order's products and "
+        "delivery address.",
+    )
+
+    # === CONSTRAINT METHODS === #
+
+    @api.constrains("delivery_type", "gelato_service_level")
+    def _check_gelato_service_level(self):
+        for carrier in self:
+            if carrier.delivery_type == "gelato" and not carrier.gelato_service_level:
+                raise UserError(
+                    self.env._(
+                        "The Gelato shipping method %(name)s needs a service level.",
+                        name=carrier.name,
+                    )
+                )
+
+    # === BUSINESS METHODS === #
+
+    def _is_available_for_order(self, order):
+        """Override of `delivery`: Gelato methods for Gelato orders only, and the other way round.
+
+        The web shop checks each method with this.
+        """
+        if self._gelato_matches_order(order) is False:
+            return False
+        return super()._is_available_for_order(order)
+
+    def available_carriers(self, partner, order):
+        """Override of `delivery`: the same rule for the back-office shipping wizard."""
+        carriers = super().available_carriers(partner, order)
+        if order and order._name == "sale.order":
+            carriers = carriers.filtered(lambda carrier: carrier._gelato_matches_order(order))
+        return carriers
+
+    def _gelato_matches_order(self, order):
+        """Whether this method may ship ``order``: Gelato methods ship Gelato orders only."""
+        self.ensure_one()
+        return (self.delivery_type == "gelato") == order._gelato_is_gelato_order()
+
+    def gelato_rate_shipment(self, order):
+        """Quote the order's shipping through Gelato (``POST /v4/orders:quote``).
+
+        Called by `delivery`'s ``rate_shipment``. The recipient is the order's delivery
+        address; the price is, in the order's currency, the sum over Gelato's quotes (one per
+        fulfilment facility) of the cheapest method of this carrier's service level.
+
+        :param sale.order order: the order to ship.
+        :return: ``{'success', 'price', 'error_message', 'warning_message'}``; never raises.
+        """
+        self.ensure_one()
+        try:
+            price, warning = self._gelato_quote_rate(order)
+        except UserError as error:
+            return {
+                "success": False,
+                "price": 0.0,
+                "error_message": error.args[0],
+                "warning_message": False,
+            }
+        return {"success": True, "price": price, "error_message": False, "warning_message": warning}
+
+    def _gelato_quote_rate(self, order):
+        """The rate of this carrier for ``order``, quoted by Gelato.
+
+        :return: ``(price, warning)``: the price in the order's currency and a note on the
+            delivery time (or False).
+        :raise UserError: with a readable reason (address to fix, level not available, Gelato
+            down or refusing).
+        """
+        lines = order.order_line.filtered(lambda line: line._gelato_is_gelato_line())
+        if not lines:
+            raise UserError(
+                self.env._(
+                    "%(method)s ships Gelato products only and this order has none.",
+                    method=self.name,
+                )
+            )
+        address_error = order.partner_shipping_id._gelato_get_address_error()
+        if address_error:
+            raise UserError(address_error)
+        payload = order._gelato_prepare_quote_payload(lines)
+        try:
+            answer = order.company_id._gelato_make_request(
+                "order", "orders:quote", payload, timeout=order._gelato_request_timeout()
+            )
+            price, min_days, max_days, currencies, missing = utils.rate_from_quotes(
+                answer.get("quotes") or [],
+                const.SERVICE_LEVEL_METHOD_TYPES[self.gelato_service_level],
+            )
+        except GelatoApiError as error:
+            raise UserError(self._gelato_readable_quote_error(error)) from error
+        except (AttributeError, KeyError, TypeError, ValueError) as error:
+            _logger.warning("Gelato answered a quote with an unexpected body", exc_info=True)
+            raise UserError(
+                self.env._("Gelato answered the quote with something unexpected. Try again later.")
+            ) from error
+        if price is None:
+            raise UserError(self._gelato_unavailable_message(order, lines, missing))
+        currency_code = order.currency_id.name
+        if currencies - {currency_code, None}:
+            raise UserError(
+                self.env._(
+                    "Gelato quoted in %(currencies)s instead of %(currency)s.",
+                    currencies=", ".join(sorted(c for c in currencies if c)),
+                    currency=currency_code,
+                )
+            )
+        warning = False
+        if max_days:
+            warning = self.env._(
+                "Gelato estimates delivery in %(min)s to %(max)s days.",
+                min=min_days,
+                max=max_days,
+            )
+        return order.currency_id.round(price), warning
+
+    def _gelato_unavailable_message(self, order, lines, missing_quotes):
+        references = {ref for quote in missing_quotes for ref in quote.get("itemReferenceIds", [])}
+        products = lines.filtered(lambda line: str(line.id) in references).product_id
+        return self.env._(
+            "%(method)s is not available to %(country)s for %(products)s: Gelato offers no "
+            "such shipping there. Choose another shipping method.",
+            method=self.name,
+            country=order.partner_shipping_id.country_id.name or "",
+            products=", ".join(products.mapped("display_name")) or self.env._("these products"),
+        )
+
+    def _gelato_readable_quote_error(self, error):
+        """Gelato's refusal of a quote, with its address field names turned into Odoo's."""
+        message = error.gelato_message or error.args[0]
+        if error.status_code == 400 and message.startswith("recipient."):
+            key, _sep, rest = message[len("recipient.") :].partition(":")
+            fname = const.ADDRESS_ODOO_FIELDS.get(key.strip())
+            if fname:
+                label = self.env["res.partner"]._fields[fname].get_description(self.env)["string"]
+                return self.env._(
+                    "Gelato refused the delivery address: %(field)s:%(problem)s",
+                    field=label,
+                    problem=rest,
+                )
+        return error.args[0]

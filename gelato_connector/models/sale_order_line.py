@@ -1,0 +1,208 @@
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+from odoo.tools import float_is_zero
+
+from .. import const, utils
+
+
+class SaleOrderLine(models.Model):
+    _inherit = "sale.order.line"
+
+    qty_delivered_method = fields.Selection(
+        selection_add=[("gelato", "Gelato")],
+        ondelete={"gelato": lambda lines: lines.write({"qty_delivered_method": "manual"})},
+    )
+    gelato_order_id = fields.Many2one(
+        string="Gelato Order",
+        comodel_name="gelato.order",
+        copy=False,
+        readonly=True,
+        ondelete="set null",
+        index="btree_not_null",
+    )
+    gelato_item_id = fields.Char(string="Gelato Item", copy=False, readonly=True)
+    gelato_status = fields.Selection(
+        string="Gelato Item Status",
+        selection=const.FULFILLMENT_STATUSES,
+        copy=False,
+        readonly=True,
+    )
+    gelato_qty_delivered = fields.Float(
+        string="Delivered by Gelato",
+        digits="Product Unit of Measure",
+        copy=False,
+        readonly=True,
+        help="The quantity Gelato has shipped: it becomes the line's delivered quantity.",
+    )
+    gelato_tracking_ids = fields.One2many(
+        string="Gelato Tracking",
+        comodel_name="gelato.tracking",
+        inverse_name="sale_line_id",
+        copy=False,
+        readonly=True,
+    )
+    gelato_tracking_summary = fields.Char(
+        string="Tracking", compute="_compute_gelato_tracking_summary"
+    )
+    gelato_min_delivery_date = fields.Date(
+        string="Gelato Delivery From", related="gelato_order_id.min_delivery_date"
+    )
+    gelato_max_delivery_date = fields.Date(
+        string="Gelato Delivery Until", related="gelato_order_id.max_delivery_date"
+    )
+
+    # === COMPUTE METHODS === #
+
+    @api.depends("gelato_tracking_ids.tracking_code")
+    def _compute_gelato_tracking_summary(self):
+        for line in self:
+            line.gelato_tracking_summary = ", ".join(
+                line.gelato_tracking_ids.mapped("tracking_code")
+            )
+
+    @api.depends("product_id.gelato_is_product")
+    def _compute_qty_delivered_method(self):
+        """Override of `sale` (and `sale_stock` when installed): Gelato lines are delivered by
+        Gelato, not by a picking nor by hand."""
+        res = super()._compute_qty_delivered_method()
+        for line in self:
+            if line._gelato_is_gelato_line() and not line.is_expense:
+                line.qty_delivered_method = "gelato"
+        return res
+
+    @api.depends("gelato_qty_delivered")
+    def _compute_qty_delivered(self):
+        """Override of `sale`: a Gelato line's delivered quantity is what Gelato shipped."""
+        res = super()._compute_qty_delivered()
+        for line in self:
+            if line.qty_delivered_method == "gelato":
+                line.qty_delivered = line.gelato_qty_delivered
+        return res
+
+    # === CRUD METHODS === #
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        lines = super().create(vals_list)
+        lines.order_id._gelato_check_mixed_goods()
+        lines.filtered(lambda line: line._gelato_is_gelato_line())._gelato_check_editable()
+        return lines
+
+    def write(self, vals):
+        if {"product_id", "product_uom_qty", "product_uom"} & set(vals):
+            self.filtered(lambda line: line._gelato_is_gelato_line())._gelato_check_editable()
+        res = super().write(vals)
+        if "product_id" in vals or "display_type" in vals:
+            self.order_id._gelato_check_mixed_goods()
+        return res
+
+    # === BUSINESS METHODS === #
+
+    def _gelato_is_gelato_line(self):
+        """Whether this line is a Gelato product (made and shipped by Gelato)."""
+        self.ensure_one()
+        return bool(
+            not self.display_type and not self.is_delivery and self.product_id.gelato_is_product
+        )
+
+    def _gelato_check_editable(self):
+        """Refuse to change what Gelato makes once the order is at Gelato.
+
+        Gelato is not told about later changes: the order would be produced as it was sent.
+        """
+        for order in self.order_id:
+            if order.gelato_state == "sent" or order.gelato_order_ids.filtered(
+                lambda g: g.fulfillment_status not in ("canceled", "failed")
+            ):
+                raise UserError(
+                    self.env._(
+                        "%(order)s is already at Gelato: its Gelato products and quantities can "
+                        "no longer change. Cancel it and make a new order instead.",
+                        order=order.name,
+                    )
+                )
+
+    def _gelato_is_other_goods(self):
+        """Whether this line holds goods that Gelato does not make (services, notes, sections,
+        combos and the shipping line are not goods)."""
+        self.ensure_one()
+        return bool(
+            not self.display_type
+            and not self.is_delivery
+            and not self.is_downpayment
+            and self.product_id
+            and self.product_id.type == "consu"
+            and not self.product_id.gelato_is_product
+        )
+
+    def _gelato_quantity(self, strict=True):
+        """The line's quantity in the product's unit, as Gelato's whole ``quantity``.
+
+        :param bool strict: return None for a fractional quantity instead of the float.
+        """
+        self.ensure_one()
+        quantity = self.product_uom._compute_quantity(
+            self.product_uom_qty, self.product_id.uom_id, round=False
+        )
+        whole = round(quantity)
+        if float_is_zero(quantity - whole, precision_digits=6) and whole >= 1:
+            return int(whole)
+        return None if strict else quantity
+
+    def _gelato_apply_item_status(self, status):
+        """Entry point (webhook ``order_item_status_updated``): Gelato item status of the lines.
+
+        Never moves backwards. From ``shipped`` on, the line counts as delivered (its whole
+        quantity), so invoicing on delivered quantities works with or without Inventory.
+
+        :return: the lines whose status changed.
+        """
+        changed = self.browse()
+        for line in self:
+            if not utils.gelato_status_moves_forward(line.gelato_status, status):
+                continue
+            values = {"gelato_status": status}
+            if (
+                status in const.DELIVERED_FULFILLMENT_STATUSES
+                and line.gelato_qty_delivered < line.product_uom_qty
+            ):
+                values["gelato_qty_delivered"] = line.product_uom_qty
+            line.write(values)
+            changed |= line
+        return changed
+
+    def _gelato_add_tracking(self, code, url=None, method_name=None, gelato_order=None):
+        """Entry point (webhook ``order_item_tracking_code_updated``): a parcel's tracking.
+
+        Tracking accumulates (several parcels, several events); a code already known for the
+        line is not added twice.
+
+        :return: the new ``gelato.tracking`` records.
+        """
+        created = self.env["gelato.tracking"]
+        if not code:
+            return created
+        for line in self:
+            if code in line.gelato_tracking_ids.mapped("tracking_code"):
+                continue
+            created |= self.env["gelato.tracking"].create(
+                {
+                    "sale_line_id": line.id,
+                    "gelato_order_id": (gelato_order or line.gelato_order_id).id,
+                    "tracking_code": code,
+                    "tracking_url": url or False,
+                    "shipment_method_name": method_name or False,
+                }
+            )
+        return created
+
+    def _action_launch_stock_rule(self, *args, **kwargs):
+        """Override of `sale_stock` (when Inventory is installed): Gelato makes and ships Gelato
+        lines, so they never ask the merchant's warehouse for a picking.
+
+        Without Inventory nothing calls this. With it, this module loads after `sale_stock`
+        (it sits deeper in the dependency graph, through `website_sale`), so this override
+        wraps `sale_stock`'s method.
+        """
+        gelato_lines = self.filtered(lambda line: line._gelato_is_gelato_line())
+        return super(SaleOrderLine, self - gelato_lines)._action_launch_stock_rule(*args, **kwargs)

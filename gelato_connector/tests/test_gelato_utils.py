@@ -1,0 +1,116 @@
+from odoo.tests import BaseCase, tagged
+
+from odoo.addons.gelato_connector import const, utils
+
+
+@tagged("post_install", "-at_install")
+class TestGelatoUtils(BaseCase):
+    """Pure rules behind orders: addresses, statuses, back-off, rates."""
+
+    def test_split_name(self):
+        self.assertEqual(utils.split_name("Ada King Lovelace"), ("Ada King", "Lovelace"))
+        self.assertEqual(utils.split_name("Madonna"), ("", "Madonna"))
+        self.assertEqual(utils.split_name("  "), ("", ""))
+
+    def test_check_address_names_each_problem(self):
+        address = {
+            "firstName": "A" * 26,
+            "lastName": "Lovelace",
+            "addressLine1": "x" * 36,
+            "city": "New York",
+            "country": "US",
+            "email": "not-an-email",
+        }
+        problems = {(key, problem) for key, problem, _details in utils.check_address(address)}
+        self.assertEqual(
+            problems,
+            {
+                ("firstName", "too_long"),
+                ("addressLine1", "too_long"),
+                ("postCode", "required"),
+                ("state", "state_required"),
+                ("email", "invalid_email"),
+            },
+        )
+        too_long = [d for k, p, d in utils.check_address(address) if k == "addressLine1"]
+        self.assertEqual(too_long, [(35, 36)])
+
+    def test_check_address_accepts_a_good_address(self):
+        address = {
+            "firstName": "Ada",
+            "lastName": "Lovelace",
+            "addressLine1": "Drottninggatan 12",
+            "city": "Stockholm",
+            "postCode": "111 51",
+            "country": "SE",
+            "email": "ada@example.com",
+        }
+        self.assertEqual(utils.check_address(address), [])
+
+    def test_status_never_moves_backwards(self):
+        forward = utils.gelato_status_moves_forward
+        self.assertTrue(forward(False, "created"))
+        self.assertTrue(forward("created", "passed"))
+        self.assertTrue(forward("passed", "shipped"))
+        self.assertFalse(forward("shipped", "passed"))
+        self.assertFalse(forward("delivered", "shipped"))
+        self.assertFalse(forward("shipped", "shipped"))
+        # side exits and their rules
+        self.assertTrue(forward("in_production", "on_hold"))
+        self.assertTrue(forward("on_hold", "in_production"))
+        self.assertTrue(forward("printed", "failed"))
+        self.assertTrue(forward("created", "canceled"))
+        self.assertFalse(forward("canceled", "passed"))
+        self.assertFalse(forward("delivered", "canceled"))
+        self.assertTrue(forward("delivered", "returned"))
+        self.assertFalse(forward("passed", "returned"))
+        self.assertFalse(forward("passed", "some_new_status"))
+
+    def test_aggregate_status_of_split_orders(self):
+        aggregate = utils.aggregate_fulfillment_status
+        self.assertEqual(aggregate(["shipped", "passed"]), "passed")
+        self.assertEqual(aggregate(["delivered", "delivered"]), "delivered")
+        self.assertEqual(aggregate(["delivered", "failed"]), "failed")
+        self.assertEqual(aggregate(["canceled", "shipped"]), "shipped")
+        self.assertEqual(aggregate(["canceled", "canceled"]), "canceled")
+        self.assertFalse(aggregate([]))
+
+    def test_backoff_is_exponential_capped_and_honours_retry_after(self):
+        base = const.SEND_RETRY_BASE_SECONDS
+        self.assertEqual(utils.backoff_delay(1), base)
+        self.assertEqual(utils.backoff_delay(2), 2 * base)
+        self.assertEqual(utils.backoff_delay(3), 4 * base)
+        self.assertEqual(utils.backoff_delay(30), const.SEND_RETRY_CAP_SECONDS)
+        self.assertEqual(utils.backoff_delay(1, retry_after=500), 500)
+        self.assertEqual(utils.backoff_delay(3, retry_after=5), 4 * base)
+        self.assertEqual(utils.backoff_delay(1, retry_after=10**6), const.SEND_RETRY_CAP_SECONDS)
+
+    def test_rate_is_the_sum_of_the_cheapest_method_of_each_quote(self):
+        quotes = [
+            {
+                "itemReferenceIds": ["1"],
+                "shipmentMethods": [
+                    {"type": "normal", "price": 5.0, "currency": "EUR", "maxDeliveryDays": 4},
+                    {"type": "standard", "price": 4.0, "currency": "EUR", "maxDeliveryDays": 6},
+                    {"type": "express", "price": 20.0, "currency": "EUR", "maxDeliveryDays": 2},
+                ],
+            },
+            {
+                "itemReferenceIds": ["2"],
+                "shipmentMethods": [
+                    {"type": "normal", "price": 7.5, "currency": "EUR", "maxDeliveryDays": 5},
+                ],
+            },
+        ]
+        price, _min, max_days, currencies, missing = utils.rate_from_quotes(
+            quotes, const.SERVICE_LEVEL_METHOD_TYPES["standard"]
+        )
+        self.assertEqual(price, 11.5)
+        self.assertEqual(max_days, 6)
+        self.assertEqual(currencies, {"EUR"})
+        self.assertFalse(missing)
+        price, *_rest, missing = utils.rate_from_quotes(
+            quotes, const.SERVICE_LEVEL_METHOD_TYPES["express"]
+        )
+        self.assertIsNone(price)
+        self.assertEqual([q["itemReferenceIds"] for q in missing], [["2"]])
