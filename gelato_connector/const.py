@@ -49,6 +49,14 @@ WEBHOOK_EVENTS = (
     "order_delivery_estimate_updated",
 )
 
+# Largest webhook body accepted; Gelato's events are a few kilobytes (413 above this).
+WEBHOOK_MAX_BODY_BYTES = 256 * 1024
+# Processed webhook events are kept this many days (to answer duplicates), then purged so that
+# the cost of a webhook never grows with history.
+WEBHOOK_EVENT_RETENTION_DAYS = 90
+# Keys whose values Gelato's "send test" fills with placeholders such as {{MyOrderId}}.
+WEBHOOK_ID_KEYS = ("orderId", "orderReferenceId", "itemReferenceId", "storeId")
+
 # === Products and print files === #
 # https://dashboard.gelato.com/docs/ecommerce/templates/get/ : each template variant lists its
 # imagePlaceholders (name, printArea, width and height in mm); placeholders may differ between
@@ -160,6 +168,7 @@ FULFILLMENT_STATUSES = [
     ("canceled", "Canceled"),
     ("returned", "Returned"),
 ]
+FULFILLMENT_STATUS_LABELS = dict(FULFILLMENT_STATUSES)
 FULFILLMENT_STATUS_RANK = {
     "draft": 0,
     "created": 10,

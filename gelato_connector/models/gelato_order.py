@@ -43,6 +43,12 @@ class GelatoOrder(models.Model):
     min_delivery_date = fields.Date(string="Delivery From", readonly=True)
     max_delivery_date = fields.Date(string="Delivery Until", readonly=True)
     last_sync = fields.Datetime(string="Last Update", readonly=True)
+    shipped_notified = fields.Boolean(
+        readonly=True, copy=False, help="The customer was mailed that this part shipped."
+    )
+    delivered_notified = fields.Boolean(
+        readonly=True, copy=False, help="The customer was mailed that this part was delivered."
+    )
     sale_line_ids = fields.One2many(
         string="Order Lines", comodel_name="sale.order.line", inverse_name="gelato_order_id"
     )

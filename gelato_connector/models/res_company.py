@@ -85,6 +85,22 @@ class ResCompany(models.Model):
                 company._gelato_get_company_info_issues()
             )
 
+    # === CRUD METHODS === #
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        companies = super().create(vals_list)
+        if any(vals.get("gelato_webhook_secret") for vals in vals_list):
+            self.env.registry.clear_cache()  # see write()
+        return companies
+
+    def write(self, vals):
+        res = super().write(vals)
+        if {"gelato_webhook_secret", "gelato_webhook_header"} & set(vals):
+            # The webhook authenticates against a cached list of secrets.
+            self.env.registry.clear_cache()
+        return res
+
     # === BUSINESS METHODS === #
 
     def _gelato_get_public_base_url(self):

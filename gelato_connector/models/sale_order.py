@@ -4,7 +4,7 @@ from datetime import timedelta
 import psycopg2
 from markupsafe import Markup
 
-from odoo import api, fields, models
+from odoo import SUPERUSER_ID, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL
 
@@ -1095,7 +1095,9 @@ class SaleOrder(models.Model):
             line = lines_by_ref.get(str(item.get("itemReferenceId")))
             if not line:
                 continue
-            if not line.gelato_order_id:
+            if line.gelato_order_id != gelato_order:
+                # The item is (now) in this Gelato order: Gelato may split an order into
+                # connected orders after it was placed.
                 line.gelato_order_id = gelato_order
             line._gelato_apply_item_status(item.get("fulfillmentStatus") or status)
             for fulfillment in item.get("fulfillments") or []:
@@ -1141,6 +1143,88 @@ class SaleOrder(models.Model):
             self.gelato_state = "cancelled"
         if status in const.JOURNEY_STATUSES or status in ("canceled", "on_hold", "returned"):
             self._gelato_post_note(body)
+
+    def _gelato_after_status_event(self, gelato_order_id, status, changed, comment=None):
+        """What a status from Gelato's webhook means beyond the status itself.
+
+        The customer is mailed once when a Gelato order ships (with its tracking) and once
+        when it is delivered; an order Gelato cancelled is cancelled here too (or, when already
+        invoiced, someone is asked to credit it); a hold or a return needs someone to look.
+
+        :param str gelato_order_id: the Gelato order of the event.
+        :param str status: the status the event announced.
+        :param bool changed: whether the event moved the Gelato order's status.
+        :param str comment: Gelato's comment, if any.
+        """
+        self.ensure_one()
+        gelato_order = self._gelato_get_gelato_order(gelato_order_id)
+        current = gelato_order.fulfillment_status
+        if current in ("shipped", "in_transit") and not gelato_order.shipped_notified:
+            gelato_order.shipped_notified = True
+            self._gelato_mail_customer("gelato_connector.mail_template_gelato_order_shipped")
+        elif current == "delivered" and not gelato_order.delivered_notified:
+            gelato_order.write({"shipped_notified": True, "delivered_notified": True})
+            self._gelato_mail_customer("gelato_connector.mail_template_gelato_order_delivered")
+        if not changed:
+            return
+        reason = comment or self.env._("no reason given")
+        if status == "canceled" and self.gelato_state == "cancelled" and self.state != "cancel":
+            if self.invoice_ids.filtered(lambda move: move.state == "posted"):
+                self._gelato_schedule_activity(
+                    self.env._("Gelato: order cancelled"),
+                    self.env._(
+                        "Gelato cancelled the order (%(reason)s) but it is already invoiced: "
+                        "issue a credit note if the customer is to be refunded.",
+                        reason=reason,
+                    ),
+                )
+            else:
+                self._action_cancel()
+        elif status == "on_hold":
+            self._gelato_schedule_activity(
+                self.env._("Gelato: order on hold"),
+                self.env._(
+                    "Gelato put Gelato order %(id)s on hold (%(reason)s). Check it in Gelato's "
+                    "dashboard and act on Gelato's e-mail.",
+                    id=gelato_order_id,
+                    reason=reason,
+                ),
+            )
+        elif status == "returned":
+            self._gelato_schedule_activity(
+                self.env._("Gelato: order returned"),
+                self.env._(
+                    "The parcel of Gelato order %(id)s came back to Gelato (%(reason)s). "
+                    "Contact the customer about the delivery address.",
+                    id=gelato_order_id,
+                    reason=reason,
+                ),
+            )
+
+    def _gelato_mail_customer(self, template_xmlid):
+        """Mail the customer from a template, as a message in the chatter."""
+        self.ensure_one()
+        template = self.env.ref(template_xmlid, raise_if_not_found=False)
+        if not template or not self.partner_id.email:
+            return
+        self.with_user(SUPERUSER_ID).message_post_with_source(
+            template,
+            email_layout_xmlid="mail.mail_notification_layout_with_responsible_signature",
+            message_type="comment",
+            subtype_xmlid="mail.mt_comment",
+            partner_ids=self.partner_id.ids,
+        )
+
+    def _gelato_schedule_activity(self, summary, note):
+        """An activity for the salesperson (or the administrator) about a Gelato event."""
+        self.ensure_one()
+        user = self.user_id or self.env.ref("base.user_admin", raise_if_not_found=False)
+        self.activity_schedule(
+            "mail.mail_activity_data_warning",
+            summary=summary,
+            note=note,
+            user_id=(user or self.env.user).id,
+        )
 
     def _gelato_log_tracking(self, gelato_order, tracking):
         self._gelato_post_note(

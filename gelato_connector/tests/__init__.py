@@ -1,6 +1,8 @@
 from . import test_gelato_request
 from . import test_gelato_settings
 from . import test_gelato_settings_tour
+from . import test_gelato_webhook
+from . import test_gelato_webhook_fuzz
 from . import test_gelato_print_file_check
 from . import test_gelato_product_sync
 from . import test_gelato_print_files
@@ -13,3 +15,4 @@ from . import test_gelato_order_send
 from . import test_gelato_send_job
 from . import test_gelato_order_updates
 from . import test_gelato_order_tour
+from . import test_gelato_webhook_events
