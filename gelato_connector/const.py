@@ -190,7 +190,9 @@ FINAL_FULFILLMENT_STATUSES = ("canceled", "failed", "returned")
 # `returned` does not undo it: returns are handled by the merchant, as with a picking).
 DELIVERED_FULFILLMENT_STATUSES = ("shipped", "in_transit", "delivered")
 # Statuses that make a step of the order's journey in the chatter.
-JOURNEY_STATUSES = ("passed", "in_production", "printed", "shipped", "in_transit", "delivered")
+# In production and printed are shown on the order and its lines, not posted: the chatter
+# keeps to the steps a salesperson acts on (and each post costs a webhook a dozen queries).
+JOURNEY_STATUSES = ("passed", "shipped", "in_transit", "delivered")
 
 # === Sending orders === #
 # Exponential back-off of retryable failures (timeouts, 429, 5xx, dropped connections): the

@@ -131,7 +131,7 @@ class GelatoWebhookEvent(models.Model):
         event = self.browse(row[0])
         try:
             with self.env.cr.savepoint():
-                event._gelato_apply(payload)
+                event._gelato_apply(event_type, payload)
         except _CONCURRENCY_ERRORS:
             raise
         except Exception as error:  # no input may turn into a 500
@@ -155,13 +155,13 @@ class GelatoWebhookEvent(models.Model):
     def _gelato_str(value):
         return value[:255] if isinstance(value, str) and value else None
 
-    def _gelato_apply(self, payload):
+    def _gelato_apply(self, event_type, payload):
         """Apply one recorded event: dispatch on its type to ``_gelato_process_<type>``."""
         self.ensure_one()
-        if self.event_type not in const.WEBHOOK_EVENTS:
+        if event_type not in const.WEBHOOK_EVENTS:
             self._gelato_ignore("event type not handled")
             return
-        getattr(self, "_gelato_process_%s" % self.event_type)(payload)
+        getattr(self, "_gelato_process_%s" % event_type)(payload)
 
     def _gelato_ignore(self, reason):
         _logger.debug("Gelato event %s ignored: %s", self.event_id, reason)

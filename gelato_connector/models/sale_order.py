@@ -296,8 +296,8 @@ class SaleOrder(models.Model):
         if address_error:
             raise UserError(address_error)
         lines = self.order_line.filtered(lambda line: line._gelato_is_gelato_line())
-        for product in lines.product_id:
-            product._gelato_check_orderable()
+        # One call for all variants: the check reads print files for many in a few queries.
+        lines.product_id._gelato_check_orderable()
         for line in lines:
             if line._gelato_quantity() is None:
                 raise UserError(

@@ -132,7 +132,12 @@ class TestGelatoOrderUpdates(GelatoOrderMixin, GelatoTransactionCase):
         order, lines = self._sent_order()
         order._gelato_apply_fulfillment_status("g-2", "passed", self._items(lines[1], "passed"))
         self.assertEqual(order.gelato_order_ids.mapped("gelato_id"), ["g-1", "g-2"])
-        self.assertEqual(lines[1].gelato_order_id.gelato_id, "g-1", "a line keeps its first part")
+        self.assertEqual(
+            lines[1].gelato_order_id.gelato_id,
+            "g-2",
+            "an item moved into a connected order follows it",
+        )
+        self.assertEqual(lines[0].gelato_order_id.gelato_id, "g-1")
         self.assertEqual(order.gelato_fulfillment_status, "created", "the slowest part")
 
     def test_failed_at_gelato_is_an_error_with_an_activity(self):
