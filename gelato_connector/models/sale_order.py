@@ -438,14 +438,17 @@ class SaleOrder(models.Model):
                 )
             )
         lines = self.order_line.filtered(lambda line: line._gelato_is_gelato_line())
-        for product in lines.product_id:
-            if product._gelato_orderability_problems():
-                problems.append(
-                    self.env._(
-                        "%(product)s cannot be ordered at the moment: remove it from your cart.",
-                        product=product.display_name,
+        # One call for the whole cart; product by product only when some cannot be ordered.
+        if lines.product_id._gelato_orderability_problems():
+            for product in lines.product_id:
+                if product._gelato_orderability_problems():
+                    problems.append(
+                        self.env._(
+                            "%(product)s cannot be ordered at the moment: remove it from your "
+                            "cart.",
+                            product=product.display_name,
+                        )
                     )
-                )
         for line in lines:
             if line._gelato_quantity() is None:
                 problems.append(
