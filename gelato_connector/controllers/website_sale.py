@@ -216,6 +216,8 @@ class GelatoWebsiteSale(Delivery):
         """Override of `website_sale`: the payment step is closed to a Gelato cart that could
         not be confirmed, and says why."""
         errors = super()._get_shop_payment_errors(order)
+        if order.state != "draft":
+            return errors  # also called once paid (landing page): too late to say anything
         for problem in order._gelato_get_checkout_problems():
             errors.append((request.env._("Your order cannot be placed yet."), problem))
         return errors
@@ -252,7 +254,10 @@ class GelatoWebsiteSale(Delivery):
         order_sudo = request.website.sale_get_order()
         if not order_sudo or not order_sudo._gelato_is_gelato_order():
             return super().process_express_checkout(
-                billing_address, shipping_address=shipping_address, shipping_option=shipping_option
+                billing_address,
+                shipping_address=shipping_address,
+                shipping_option=shipping_option,
+                **kwargs,
             )
         if not order_sudo._gelato_allows_express_checkout():
             raise ValidationError(
@@ -266,7 +271,10 @@ class GelatoWebsiteSale(Delivery):
             order_sudo.order_line.filtered("is_delivery").mapped("price_unit")
         )
         partner_id = super().process_express_checkout(
-            billing_address, shipping_address=shipping_address, shipping_option=shipping_option
+            billing_address,
+            shipping_address=shipping_address,
+            shipping_option=shipping_option,
+            **kwargs,
         )
         problems = order_sudo._gelato_get_checkout_problems()
         if problems:

@@ -230,3 +230,45 @@ class TestGelatoWebsiteCheckout(GelatoShopMixin, GelatoHttpCase):
         self.authenticate(None, None)
         self.shop_add(self.ordinary_product)
         self.assertTrue(self._express_offered(), "other carts keep express checkout")
+
+    def test_express_checkout_checks_the_addresses_the_wallet_sends(self):
+        self.shop_add(self.black_m)
+        cart = self.shop_cart()
+        self.make_jsonrpc_request("/shop/set_delivery_method", {"dm_id": self.express.id})
+        own_address = {
+            "name": "Grace Hopper",
+            "email": "grace@example.com",
+            "street": "Sveavägen 44",
+            "city": "Stockholm",
+            "zip": "111 34",
+            "country": "SE",
+        }
+        partner_id = self.make_jsonrpc_request(
+            "/shop/express_checkout",
+            {"billing_address": dict(own_address), "shipping_address": dict(own_address)},
+        )
+        self.assertEqual(partner_id, self.customer_partner.id)
+        self.assertEqual(self.shop_cart().partner_shipping_id, self.customer_partner)
+
+        # Odoo 18.0 records the wallet's billing address as the delivery address too.
+        too_long = {**own_address, "street": "Kungliga Djurgårdens Förvaltning 123"}
+        error = self.jsonrpc_error(
+            "/shop/express_checkout",
+            {"billing_address": dict(too_long), "shipping_address": dict(too_long)},
+        )
+        self.assertIn("Street: Gelato accepts at most 35 characters", error["message"])
+        elsewhere = {
+            **own_address,
+            "street": "1 Main Street",
+            "city": "New York",
+            "zip": "10001",
+            "country": "US",
+            "state": "NY",
+        }
+        error = self.jsonrpc_error(
+            "/shop/express_checkout",
+            {"billing_address": dict(elsewhere), "shipping_address": dict(elsewhere)},
+        )
+        self.assertIn("The delivery to this address costs differently", error["message"])
+        self.assertEqual(self.shop_cart().partner_shipping_id, self.customer_partner)
+        self.assertEqual(cart.carrier_id, self.express)
