@@ -23,11 +23,15 @@
         "views/delivery_carrier_views.xml",
         "views/sale_order_views.xml",
         "views/sale_portal_templates.xml",
+        "views/website_sale_templates.xml",
     ],
     "demo": [
         "data/product_template_demo.xml",
     ],
     "assets": {
+        "web.assets_frontend": [
+            "gelato_connector/static/src/js/**/*",
+        ],
         "web.assets_tests": [
             "gelato_connector/static/tests/tours/**/*",
         ],

@@ -18,8 +18,9 @@ if psql -d postgres -Atqc "select 1 from pg_database where datname = '$DB'" | gr
     "$PY" "$ODOO_SRC/odoo-bin" -c "$CONF" -u gelato_connector --stop-after-init --no-http \
         --log-level=warn || die "Updating gelato_connector in $DB failed (see above)."
 else
+    # payment_demo: a test payment provider, so that the web shop's checkout can be tried.
     log "Creating $DB with gelato_connector and demo data (a few minutes the first time)"
-    "$PY" "$ODOO_SRC/odoo-bin" -c "$CONF" -i gelato_connector --stop-after-init --no-http \
+    "$PY" "$ODOO_SRC/odoo-bin" -c "$CONF" -i gelato_connector,payment_demo --stop-after-init --no-http \
         --log-level=warn || die "Installing gelato_connector in $DB failed (see above)."
 fi
 

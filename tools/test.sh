@@ -20,8 +20,10 @@ cleanup() {
 trap cleanup EXIT
 write_odoo_conf "$CONF" "$DB" 8069 "max_cron_threads = 0"
 
-log "Creating database $DB with gelato_connector and demo data"
-"$PY" "$ODOO_SRC/odoo-bin" -c "$CONF" -d "$DB" -i gelato_connector --stop-after-init \
+# payment_demo (Odoo's demo payment provider) is what the web-shop tests pay with; it is not a
+# dependency of gelato_connector.
+log "Creating database $DB with gelato_connector, payment_demo and demo data"
+"$PY" "$ODOO_SRC/odoo-bin" -c "$CONF" -d "$DB" -i gelato_connector,payment_demo --stop-after-init \
     --log-level=warn --no-http || die "Installing gelato_connector in $DB failed (see above)."
 
 log "Running the test suite"
@@ -38,8 +40,10 @@ if [ $# -eq 0 ] || [ -n "${GELATO_TEST_INVENTORY:-}" ]; then
     log "Installing Inventory (sale_stock) in $DB for the tests that need it"
     "$PY" "$ODOO_SRC/odoo-bin" -c "$CONF" -d "$DB" -i sale_stock --stop-after-init \
         --log-level=warn --no-http || die "Installing sale_stock in $DB failed (see above)."
-    log "Running the order tests with Inventory installed"
+    # website_sale_stock comes with it (auto-install) and checks web carts too: the cart tests.
+    log "Running the order and web cart tests with Inventory installed"
     "$PY" -m pytest --odoo-config="$CONF" --odoo-database="$DB" --odoo-http \
         --odoo-log-level=warn "$INVENTORY_TESTS" gelato_connector/tests/test_gelato_order_send.py \
-        gelato_connector/tests/test_gelato_order_updates.py
+        gelato_connector/tests/test_gelato_order_updates.py \
+        gelato_connector/tests/test_gelato_website_cart.py
 fi

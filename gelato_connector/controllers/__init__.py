@@ -1,1 +1,2 @@
 from . import gelato_connector
+from . import website_sale

@@ -90,6 +90,23 @@ class ProductTemplate(models.Model):
             )
             template.gelato_missing_print_files = "\n".join(_truncate(self.env, problems))
 
+    # === CRUD METHODS === #
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        """Override of `product`: a Gelato product is published only once it can be ordered."""
+        templates = super().create(vals_list)
+        templates.filtered("is_published")._gelato_check_publishable()
+        return templates
+
+    def write(self, vals):
+        """Override of `product`: a Gelato product is published only once it can be ordered
+        (every variant has its print files)."""
+        res = super().write(vals)
+        if vals.get("is_published") or vals.get("website_published"):
+            self.filtered("is_published")._gelato_check_publishable()
+        return res
+
     # === ACTION METHODS === #
 
     def action_gelato_sync_template(self):
@@ -188,6 +205,7 @@ class ProductTemplate(models.Model):
         resized = self._gelato_sync_variants(template, values, summary)
         self._gelato_sync_placements(template, summary, notes, resized)
         self._gelato_sync_product_info(template, summary, notes)
+        self._gelato_unpublish_if_not_orderable(summary, notes)
         result = {"changes": summary, "notes": notes}
         if summary:
             self.message_post(
@@ -486,6 +504,24 @@ class ProductTemplate(models.Model):
             self.write(vals)
             summary["product_fields_set"] += len(vals)
 
+    def _gelato_unpublish_if_not_orderable(self, summary, notes):
+        """Take a published product off the web shop when the synchronisation left a variant
+        that cannot be ordered (e.g. Gelato added a print area, or a variant, without a file):
+        shoppers must not be able to buy what cannot be sent to Gelato."""
+        if not self.is_published:
+            return
+        problems = self.product_variant_ids._gelato_orderability_problems()
+        if not problems:
+            return
+        self.is_published = False
+        summary["unpublished"] += 1
+        notes.append(
+            self.env._(
+                "The product was unpublished from the web shop until this is fixed: %(problems)s",
+                problems=" ".join(_truncate(self.env, problems)),
+            )
+        )
+
     def _gelato_has_image(self):
         """Whether the product has an image, without loading it."""
         # sudo: attachments of image fields are hidden from searches otherwise.
@@ -548,6 +584,7 @@ class ProductTemplate(models.Model):
             "print_files_rechecked": self.env._("%(count)s print file(s) checked again"),
             "product_fields_set": self.env._("%(count)s product field(s) filled from Gelato"),
             "variants_setting_enabled": self.env._("the Variants setting was turned on"),
+            "unpublished": self.env._("unpublished from the web shop"),
         }
         parts = [labels[key] % {"count": summary[key]} for key in labels if summary.get(key)]
         return "; ".join(parts + list(result["notes"]))

@@ -40,11 +40,21 @@ class ResPartner(models.Model):
             address is fine).
         """
         self.ensure_one()
+        return [message for _fname, message in self._gelato_get_address_problems_by_field()]
+
+    def _gelato_get_address_problems_by_field(self):
+        """:meth:`_gelato_get_address_problems` with the contact field each problem is about,
+        for forms that show a message next to the field (the web shop's address form).
+
+        :return: a list of ``(res.partner field name, message)``, without repeated messages.
+        """
+        self.ensure_one()
         labels = self._gelato_field_labels()
         messages = []
         seen = set()
         for key, problem, details in utils.check_address(self._gelato_prepare_address_payload()):
-            label = labels[const.ADDRESS_ODOO_FIELDS[key]]
+            fname = const.ADDRESS_ODOO_FIELDS[key]
+            label = labels[fname]
             if problem == "required" and key in ("firstName", "lastName"):
                 message = self.env._(
                     "%(field)s: Gelato needs a first and a last name (e.g. 'Ada Lovelace').",
@@ -84,7 +94,7 @@ class ResPartner(models.Model):
                 )
             if message not in seen:
                 seen.add(message)
-                messages.append(message)
+                messages.append((fname, message))
         return messages
 
     def _gelato_get_address_error(self):

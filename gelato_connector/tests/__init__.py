@@ -16,3 +16,8 @@ from . import test_gelato_send_job
 from . import test_gelato_order_updates
 from . import test_gelato_order_tour
 from . import test_gelato_webhook_events
+from . import test_gelato_website_cart
+from . import test_gelato_website_checkout
+from . import test_gelato_website_tour
+from . import test_gelato_website_publish
+from . import test_gelato_website_portal
