@@ -15,7 +15,7 @@ write_odoo_conf "$CONF" "$DB" "$HTTP_PORT" "max_cron_threads = 1"
 
 if psql -d postgres -Atqc "select 1 from pg_database where datname = '$DB'" | grep -q 1; then
     log "Updating gelato_connector in $DB"
-    "$PY" "$ODOO_SRC/odoo-bin" -c "$CONF" -u gelato_connector --stop-after-init --no-http \
+    "$PY" "$ODOO_SRC/odoo-bin" -c "$CONF" -u gelato_connector -i payment_demo --stop-after-init --no-http \
         --log-level=warn || die "Updating gelato_connector in $DB failed (see above)."
 else
     # payment_demo: a test payment provider, so that the web shop's checkout can be tried.
