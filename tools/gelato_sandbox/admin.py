@@ -48,6 +48,7 @@ def counters(app, request):
     return 200, {
         "calls": app.call_counts(),
         "ordersByReference": app.store.reference_counters(),
+        "faults": app.faults.fired(),
     }
 
 
