@@ -704,8 +704,9 @@ class SaleOrder(models.Model):
         # one and lost the answer (timeout, dropped connection, crash before the commit).
         placed, drafts = self._gelato_search_remote()
         for draft in drafts:
-            # A draft no committed transaction recorded: its local transaction failed.
-            self._gelato_delete_remote_draft(company, draft["id"])
+            # A draft no committed transaction recorded: its local transaction failed. It must
+            # be gone before a new one is made, or it would stay at Gelato for good.
+            self._gelato_delete_remote_draft(company, draft["id"], strict=True)
         if placed:
             for summary in placed:
                 data = company._gelato_make_request(
@@ -921,8 +922,13 @@ class SaleOrder(models.Model):
             _logger.exception("Deleting Gelato drafts after rollback failed")
 
     @api.model
-    def _gelato_delete_remote_draft(self, company, gelato_id):
-        """Delete a draft at Gelato; best effort (a leftover is found by the next search)."""
+    def _gelato_delete_remote_draft(self, company, gelato_id, strict=False):
+        """Delete a draft at Gelato (already gone counts as deleted).
+
+        :param bool strict: raise when it could not be deleted; otherwise it is best effort
+            (a leftover is found by the next attempt's search) and False is returned.
+        :raise GelatoApiError: (strict only) when Gelato failed or refused.
+        """
         try:
             company._gelato_make_request(
                 "order",
@@ -933,6 +939,8 @@ class SaleOrder(models.Model):
         except GelatoApiError as error:
             if error.status_code != 404:
                 _logger.warning("Could not delete Gelato draft %s: %s", gelato_id, error.args[0])
+                if strict:
+                    raise
                 return False
         return True
 
@@ -974,7 +982,7 @@ class SaleOrder(models.Model):
                 # An earlier attempt may have reached Gelato without hearing back.
                 placed, drafts = self._gelato_search_remote()
                 for draft in drafts:
-                    self._gelato_delete_remote_draft(company, draft["id"])
+                    self._gelato_delete_remote_draft(company, draft["id"], strict=True)
                 for summary in placed:
                     if summary["id"] not in remote_ids:
                         data = company._gelato_make_request(
@@ -982,7 +990,7 @@ class SaleOrder(models.Model):
                         )
                         self._gelato_process_order_data(data)
             for draft in self.gelato_order_ids.filtered(lambda g: g.order_type == "draft"):
-                self._gelato_delete_remote_draft(company, draft.gelato_id)
+                self._gelato_delete_remote_draft(company, draft.gelato_id, strict=True)
                 draft.unlink()
             canceled = []
             for gelato_order in self.gelato_order_ids.filtered(
