@@ -17,74 +17,25 @@ import base64
 import io
 import json
 import os
-import socket
 import statistics
-import subprocess
-import sys
-import threading
 import time
 from pathlib import Path
 
-from common import REPO_ROOT, Bench, count_queries, machine_note, odoo_env
+from common import (
+    REPO_ROOT,
+    SANDBOX_API_KEY,
+    Bench,
+    OdooServer,
+    Sandbox,
+    bench_database,
+    count_queries,
+    machine_note,
+    odoo_env,
+)
 
-SANDBOX_KEY = "bench-key"
+SANDBOX_KEY = SANDBOX_API_KEY
 POSTER_UID = "flat_300x400-mm_170-gsm-65lb-uncoated_4-0_ver"
 CONFIRMATIONS = int(os.environ.get("BENCH_CONFIRMATIONS", "20"))
-
-
-class Sandbox:
-    """tools/gelato_sandbox in a subprocess, with its admin API."""
-
-    def __init__(self):
-        tools = Path(REPO_ROOT) / "tools"
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "gelato_sandbox", "--port", "0", "--api-key", SANDBOX_KEY],
-            cwd=tools,
-            env=dict(os.environ, PYTHONPATH=str(tools)),
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-            text=True,
-        )
-        line = self.process.stdout.readline()
-        if "listening on" not in line:
-            raise RuntimeError("the sandbox did not start: %r" % line)
-        self.url = line.rsplit(" ", 1)[-1].strip()
-
-    def admin(self, path, payload=None):
-        import json
-        import urllib.request
-
-        data = json.dumps(payload).encode() if payload is not None else None
-        request = urllib.request.Request(
-            "%s/_sandbox/%s" % (self.url, path),
-            data=data,
-            method="POST" if data is not None else "GET",
-            headers={"Content-Type": "application/json"},
-        )
-        with urllib.request.urlopen(request, timeout=30) as response:
-            return json.loads(response.read() or b"{}")
-
-    def stop(self):
-        self.process.terminate()
-        self.process.wait(timeout=10)
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def start_odoo_http():
-    """Odoo's HTTP server in this process: the sandbox downloads print files from it."""
-    import odoo
-    from odoo.service import server
-
-    odoo.tools.config["http_port"] = free_port()
-    server.load_server_wide_modules()
-    server.server = server.ThreadedServer(odoo.http.root)
-    server.server.start(stop=False)
-    return "http://127.0.0.1:%s" % odoo.tools.config["http_port"]
 
 
 def png(width_mm, height_mm, dpi):
@@ -310,7 +261,9 @@ def main():
     bench = Bench("orders")
     print("bench_orders (%s)" % machine_note())
     registry, make_env = odoo_env()
-    base_url = start_odoo_http()
+    # The sandbox downloads the print files of the orders sent from this Odoo server.
+    server = OdooServer(*bench_database(), workers=0)
+    base_url = server.url
     sandbox = Sandbox()
     try:
         with registry.cursor() as cr:
@@ -331,10 +284,7 @@ def main():
         print("  results: %s" % bench.write())
     finally:
         sandbox.stop()
-        import odoo.service.server as server_module
-
-        if server_module.server:
-            threading.Thread(target=server_module.server.stop, daemon=True).start()
+        server.stop()
 
 
 if __name__ == "__main__":

@@ -15,41 +15,12 @@ The no-op resync of the 8-variant template is printed too: its query count shoul
 with the number of variants.
 """
 
-import os
-import subprocess
-import sys
-
-from common import REPO_ROOT, Bench, count_queries, median, odoo_env, timer
+from common import SANDBOX_API_KEY, Bench, Sandbox, count_queries, median, odoo_env, timer
 
 ROUNDS = 3
 TEMPLATE = "tshirt-premium-324"
 SMALL_TEMPLATE = "tshirt-classic-white-black"
-API_KEY = "bench-key"
-
-
-def start_sandbox():
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gelato_sandbox",
-            "--port",
-            "0",
-            "--api-key",
-            API_KEY,
-            "--log-level",
-            "WARNING",
-        ],
-        cwd=REPO_ROOT / "tools",
-        env=dict(os.environ, PYTHONPATH=str(REPO_ROOT / "tools")),
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    line = process.stdout.readline()
-    if "listening on" not in line:
-        process.kill()
-        raise SystemExit("The Gelato sandbox did not start: %r" % line)
-    return process, line.rsplit(" ", 1)[-1].strip()
+API_KEY = SANDBOX_API_KEY
 
 
 def measure(env, action):
@@ -63,16 +34,11 @@ def measure(env, action):
 
 def main():
     bench = Bench("product_sync")
-    sandbox, url = start_sandbox()
     registry, make_env = odoo_env()
-    try:
-        with registry.cursor() as cr:
-            env = make_env(cr)
-            run(env, bench, url)
-            cr.rollback()
-    finally:
-        sandbox.terminate()
-        sandbox.wait(timeout=10)
+    with Sandbox() as sandbox, registry.cursor() as cr:
+        env = make_env(cr)
+        run(env, bench, sandbox.url)
+        cr.rollback()
     print("  results: %s" % bench.write())
 
 

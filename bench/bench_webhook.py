@@ -11,63 +11,28 @@ Run with `make bench` (or `make bench ARGS=bench/bench_webhook.py`).
 import itertools
 import json
 import os
-import socket
-import subprocess
-import sys
 import threading
 import time
 
 import requests
-from common import REPO_ROOT, Bench, machine_note, median, odoo_env, percentile
+from common import (
+    REPO_ROOT,
+    WEBHOOK_SECRET,
+    Bench,
+    OdooServer,
+    bench_database,
+    machine_note,
+    median,
+    odoo_env,
+    percentile,
+)
 
-SECRET = "bench-webhook-secret"
+SECRET = WEBHOOK_SECRET
 CLIENTS = int(os.environ.get("BENCH_WEBHOOK_CLIENTS", "4"))
 REQUESTS = int(os.environ.get("BENCH_WEBHOOK_REQUESTS", "1500"))
 BIG = int(os.environ.get("BENCH_WEBHOOK_ORDERS", "100000"))
 # Forward-only statuses without customer mails: the steady cost of an event.
 STATUSES = ("passed", "in_production", "printed")
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def start_odoo(port):
-    conf, db = os.environ["BENCH_ODOO_CONF"], os.environ["BENCH_DB"]
-    odoo_bin = os.path.join(os.environ.get("ODOO_SRC", "/opt/odoo/18.0"), "odoo-bin")
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            odoo_bin,
-            "-c",
-            conf,
-            "-d",
-            db,
-            "--http-port",
-            str(port),
-            "--workers",
-            "2",
-            "--max-cron-threads",
-            "0",
-            "--log-level",
-            "warn",
-            "--limit-time-real",
-            "600",
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    deadline = time.time() + 120
-    while time.time() < deadline:
-        try:
-            if requests.get("http://127.0.0.1:%s/web/health" % port, timeout=2).ok:
-                return process
-        except requests.RequestException:
-            time.sleep(0.5)
-    process.kill()
-    raise RuntimeError("Odoo did not start")
 
 
 def prepare_orders(env, count):
@@ -222,15 +187,9 @@ def main():
     for orders in (10, BIG):
         with registry.cursor() as cr:
             prepare_orders(make_env(cr), orders)
-        port = free_port()
-        server = start_odoo(port)
-        try:
-            base = "http://127.0.0.1:%s" % port
-            load(base + "/web/health", lambda i: ("GET", {}), 50)  # warm up the workers
-            results[orders] = measure(bench, base, orders, f"{orders:,}", event_ids)
-        finally:
-            server.terminate()
-            server.wait(timeout=30)
+        with OdooServer(*bench_database(), workers=2) as server:
+            load(server.url + "/web/health", lambda i: ("GET", {}), 50)  # warm up the workers
+            results[orders] = measure(bench, server.url, orders, f"{orders:,}", event_ids)
     bench.record(
         "webhook events/s with %s orders vs with 10" % f"{BIG:,}",
         results[BIG],

@@ -1,36 +1,63 @@
-"""Shared harness of the benchmarks in bench/ (run them with `make bench`).
+"""Shared harness of the benchmarks and reliability runs in bench/ (run them with `make bench`).
 
 Each bench_*.py script measures one area against a real Odoo 18 database (created by
 tools/bench.sh and named by BENCH_DB / BENCH_ODOO_CONF) and the Gelato sandbox, prints its
 figures and writes them as JSON into bench/results/. Figures are compared with a baseline
 measured in the same run whenever one exists, so they mean something on any machine.
+`bench/report.py` gathers the figures of one `make bench` run (BENCH_RUN_ID) into one table.
+
+The pieces every script needs live here: the recorder (:class:`Bench`), timers and
+percentiles, the database (:func:`odoo_env`), the Gelato sandbox (:class:`Sandbox`) and an Odoo
+server in its own process (:class:`OdooServer`).
 """
 
+import contextlib
+import datetime
 import json
 import os
+import socket
 import statistics
+import subprocess
 import sys
+import threading
 import time
+import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 RESULTS_DIR = REPO_ROOT / "bench" / "results"
-sys.path.insert(0, str(REPO_ROOT / "tools"))
+TOOLS_DIR = REPO_ROOT / "tools"
+sys.path.insert(0, str(TOOLS_DIR))
+
+SANDBOX_API_KEY = "bench-key"
+WEBHOOK_SECRET = "bench-webhook-secret"
+
+
+def machine():
+    """Cores and load average now: figures depend on them."""
+    return {"cores": os.cpu_count(), "load": [round(x, 2) for x in os.getloadavg()]}
 
 
 def machine_note():
-    """Cores and load, printed with every table: figures depend on them."""
-    load = os.getloadavg()
-    return "%s cores, load %.2f %.2f %.2f" % (os.cpu_count(), *load)
+    """Cores and load, printed with every table."""
+    info = machine()
+    return "%s cores, load %.2f %.2f %.2f" % (info["cores"], *info["load"])
 
 
 class Bench:
-    """Collects the figures of one benchmark script, prints them and writes JSON."""
+    """Collects the figures of one benchmark script, prints them and writes JSON.
+
+    A reliability run also records what it found lost or duplicated: :meth:`problem` marks the
+    script as failed (its JSON says ``"ok": false``; the script exits non-zero).
+    """
 
     def __init__(self, name):
         self.name = name
         self.rows = []
+        self.problems = []
+        self.started = time.time()
+        self.machine_at_start = machine()
 
     def record(self, figure, value, unit, baseline=None, note=""):
         """Record a figure; with a baseline (same unit, same run) its ratio is printed too."""
@@ -57,6 +84,11 @@ class Bench:
             flush=True,
         )
 
+    def problem(self, text):
+        """Something was lost or duplicated: the run fails."""
+        self.problems.append(text)
+        print("  PROBLEM: %s" % text, flush=True)
+
     def write(self):
         RESULTS_DIR.mkdir(parents=True, exist_ok=True)
         path = RESULTS_DIR / ("%s.json" % self.name)
@@ -64,7 +96,14 @@ class Bench:
             json.dumps(
                 {
                     "bench": self.name,
+                    "run_id": os.environ.get("BENCH_RUN_ID"),
+                    "started": datetime.datetime.fromtimestamp(self.started).isoformat(),
+                    "seconds": round(time.time() - self.started, 1),
                     "machine": machine_note(),
+                    "machine_at_start": self.machine_at_start,
+                    "machine_at_end": machine(),
+                    "ok": not self.problems,
+                    "problems": self.problems,
                     "figures": self.rows,
                 },
                 indent=2,
@@ -95,13 +134,29 @@ def median(values):
     return statistics.median(values) if values else float("nan")
 
 
-def odoo_env():
+def bench_database():
+    """(Odoo configuration file, database name) of the run (set by tools/bench.sh)."""
+    try:
+        return os.environ["BENCH_ODOO_CONF"], os.environ["BENCH_DB"]
+    except KeyError as missing:
+        raise SystemExit(
+            "%s is not set: run the benchmarks with `make bench`, or set BENCH_DB and "
+            "BENCH_ODOO_CONF to a database with gelato_connector and its Odoo configuration."
+            % missing
+        ) from None
+
+
+def odoo_env(conf=None, db=None, log_level=None):
     """Open the benchmark database: returns (registry, make_env) where make_env(cr) → env."""
     import odoo
     from odoo import SUPERUSER_ID, api
 
-    conf, db = os.environ["BENCH_ODOO_CONF"], os.environ["BENCH_DB"]
-    odoo.tools.config.parse_config(["-c", conf, "-d", db])
+    if conf is None:
+        conf, db = bench_database()
+    options = ["-c", conf, "-d", db]
+    if log_level:
+        options.append("--log-level=%s" % log_level)
+    odoo.tools.config.parse_config(options)
     registry = odoo.modules.registry.Registry(db)
     return registry, lambda cr: api.Environment(cr, SUPERUSER_ID, {})
 
@@ -113,3 +168,188 @@ def count_queries(cr):
     done = []
     yield lambda: (done[0] if done else cr.sql_log_count) - start
     done.append(cr.sql_log_count)
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _drain(stream, path=None):
+    """Keep reading a child's output (so it never blocks on a full pipe), into ``path``."""
+
+    def run():
+        with contextlib.ExitStack() as stack:
+            sink = stack.enter_context(open(path, "a", encoding="utf-8")) if path else None
+            for line in stream:
+                if sink:
+                    sink.write(line)
+                    sink.flush()
+
+    threading.Thread(target=run, daemon=True).start()
+
+
+class Sandbox:
+    """tools/gelato_sandbox in its own process, with a client for its admin API.
+
+    :param str webhook_url: where it POSTs webhooks (``None``: events are only logged).
+    :param str log_path: file receiving its log (requests, faults, webhook attempts).
+    """
+
+    def __init__(
+        self,
+        api_key=SANDBOX_API_KEY,
+        webhook_url=None,
+        webhook_secret=WEBHOOK_SECRET,
+        webhook_header="signature",
+        latency_ms=0,
+        log_path=None,
+        log_level="INFO",
+    ):
+        command = [
+            sys.executable,
+            "-m",
+            "gelato_sandbox",
+            "--port",
+            "0",
+            "--api-key",
+            api_key,
+            "--webhook-header",
+            webhook_header,
+            "--webhook-secret",
+            webhook_secret,
+            "--latency-ms",
+            str(latency_ms),
+            "--log-level",
+            log_level if log_path else "WARNING",
+        ]
+        if webhook_url:
+            command += ["--webhook-url", webhook_url]
+        self.api_key = api_key
+        self.webhook_secret = webhook_secret
+        self.process = subprocess.Popen(
+            command,
+            cwd=TOOLS_DIR,
+            env=dict(os.environ, PYTHONPATH=str(TOOLS_DIR)),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT if log_path else subprocess.DEVNULL,
+            text=True,
+        )
+        line = self.process.stdout.readline()
+        if "listening on" not in line:
+            self.process.kill()
+            raise RuntimeError("The Gelato sandbox did not start: %r" % line)
+        self.url = line.rsplit(" ", 1)[-1].strip()
+        _drain(self.process.stdout, log_path)
+
+    def admin(self, path, payload=None, method=None, timeout=60):
+        """Call ``/_sandbox/<path>`` and return its JSON answer."""
+        data = json.dumps(payload).encode() if payload is not None else None
+        request = urllib.request.Request(
+            "%s/_sandbox/%s" % (self.url, path.lstrip("/")),
+            data=data,
+            method=method or ("POST" if data is not None else "GET"),
+            headers={"Content-Type": "application/json"},
+        )
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            body = response.read()
+        return json.loads(body) if body else {}
+
+    def stop(self):
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()
+
+
+class OdooServer:
+    """An Odoo server (``odoo-bin``) in its own process on the benchmark database.
+
+    :param int workers: HTTP worker processes (0: Odoo's threaded server).
+    :param int cron_threads: cron workers (0: scheduled actions do not run).
+    :param list extra_args: more odoo-bin options (e.g. ``["--smtp", "127.0.0.1"]``).
+    :param str log_path: Odoo's log file (warnings and errors unless ``log_level`` says more).
+    """
+
+    def __init__(
+        self,
+        conf,
+        db,
+        workers=2,
+        cron_threads=0,
+        port=None,
+        extra_args=(),
+        log_path=None,
+        log_level="warn",
+        start_timeout=180,
+    ):
+        self.port = port or free_port()
+        self.url = "http://127.0.0.1:%s" % self.port
+        self.log_path = log_path
+        odoo_bin = os.path.join(os.environ.get("ODOO_SRC", "/opt/odoo/18.0"), "odoo-bin")
+        command = [
+            sys.executable,
+            odoo_bin,
+            "-c",
+            conf,
+            "-d",
+            db,
+            "--http-port",
+            str(self.port),
+            "--workers",
+            str(workers),
+            "--max-cron-threads",
+            str(cron_threads),
+            "--log-level",
+            log_level,
+            "--limit-time-real",
+            "600",
+            "--limit-time-cpu",
+            "600",
+            *extra_args,
+        ]
+        if log_path:
+            command += ["--logfile", str(log_path)]
+        # No --dev, no test mode: the server a merchant runs.
+        self.process = subprocess.Popen(
+            command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+        deadline = time.time() + start_timeout
+        while time.time() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(
+                    "Odoo stopped at start (exit %s); see %s" % (self.process.returncode, log_path)
+                )
+            try:
+                with urllib.request.urlopen(self.url + "/web/health", timeout=5) as response:
+                    if response.status == 200:
+                        return
+            except OSError:
+                time.sleep(0.5)
+        self.stop()
+        raise RuntimeError("Odoo did not answer /web/health in %s s" % start_timeout)
+
+    def stop(self):
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()

@@ -171,8 +171,9 @@ def make_preview(data, size=1920):
 def main():
     """Child-process entry: limits itself, reads the file on stdin, prints the JSON result.
 
-    Arguments: ``filename width_mm height_mm`` (``-`` for none), or ``--preview`` to print
-    ``{"preview": base64 or null}`` instead.
+    Arguments: ``--check filename width_mm height_mm`` (an empty file name for none, ``-`` for
+    no size), or ``--preview`` to print ``{"preview": base64 or null}`` instead. The mode comes
+    first, so a file name can never be taken for it.
     """
     try:
         import resource
@@ -198,10 +199,12 @@ def main():
         )
         sys.stdout.flush()
         return
-    filename, width, height = [*sys.argv[1:4], "-", "-", "-"][:3]
+    if sys.argv[1:2] != ["--check"]:
+        sys.exit("usage: print_file_check.py --check NAME WIDTH HEIGHT | --preview")
+    filename, width, height = [*sys.argv[2:5], "", "-", "-"][:3]
     result = inspect_print_file(
         data,
-        None if filename == "-" else filename,
+        filename or None,
         None if width == "-" else float(width),
         None if height == "-" else float(height),
     )

@@ -171,17 +171,22 @@ def _text(value):
     return value.strip() if isinstance(value, str) else ""
 
 
-def _variant_placements(variant_data):
+def _variant_placements(variant_data, template_ref=""):
     """``{file type: {"name", "label", "width", "height"}}`` of one variant, de-duplicated.
 
     Two placeholders for one print area (several layers in Gelato's editor) become one
     placement: Gelato takes one file per type; the larger size is kept.
     """
     placements = {}
-    for placeholder in variant_data.get("imagePlaceholders") or []:
+    placeholders = variant_data.get("imagePlaceholders") or []
+    if not isinstance(placeholders, list):
+        raise GelatoTemplateError("not_a_template", ref=template_ref)
+    for placeholder in placeholders:
         if not isinstance(placeholder, dict):
             continue
         area = placeholder.get("printArea")
+        if area is not None and (isinstance(area, bool) or not isinstance(area, (str, int))):
+            raise GelatoTemplateError("not_a_template", ref=template_ref)
         file_type = print_area_file_type(area)
         width, height = _number(placeholder.get("width")), _number(placeholder.get("height"))
         name = _text(placeholder.get("name"))
@@ -250,7 +255,10 @@ def _parse_variant(raw, index, template_ref, attributes):
     if not uid:
         raise GelatoTemplateError("no_uid", variant=title, ref=template_ref)
     options = {}
-    for option in raw.get("variantOptions") or []:
+    raw_options = raw.get("variantOptions") or []
+    if not isinstance(raw_options, list):
+        raise GelatoTemplateError("not_a_template", ref=template_ref)
+    for option in raw_options:
         if not isinstance(option, dict):
             continue
         name, value = _text(option.get("name")), _text(option.get("value"))
@@ -266,7 +274,7 @@ def _parse_variant(raw, index, template_ref, attributes):
         "id": _text(raw.get("id")),
         "title": title,
         "options": options,
-        "placements": _variant_placements(raw),
+        "placements": _variant_placements(raw, template_ref),
     }
 
 
@@ -418,11 +426,13 @@ def check_print_file(data, filename=None, width_mm=None, height_mm=None):
 
     :return: :func:`print_file_check.inspect_print_file`'s result.
     """
+    filename = clean_filename(filename)
     command = [
         sys.executable,
         "-I",
         str(CHECKER_PATH),
-        filename or "-",
+        "--check",
+        filename or "",
         "-" if not width_mm else repr(float(width_mm)),
         "-" if not height_mm else repr(float(height_mm)),
     ]
@@ -443,9 +453,12 @@ def check_print_file(data, filename=None, width_mm=None, height_mm=None):
         return print_file_check.inspect_print_file(data, filename, width_mm, height_mm)
     if process.returncode == 0:
         try:
-            return json.loads(process.stdout)
+            result = json.loads(process.stdout)
         except ValueError:
-            _logger.info("Print file check of %s gave no readable answer", filename)
+            result = None
+        if isinstance(result, dict) and result.get("status") in ("ok", "warning", "error"):
+            return result
+        _logger.info("Print file check of %s gave no readable answer", filename)
     stderr = process.stderr.decode(errors="replace")
     if "ModuleNotFoundError" in stderr or "ImportError" in stderr:
         _logger.warning("Print file check process cannot import its libraries; checking here")
@@ -461,6 +474,11 @@ def check_print_file(data, filename=None, width_mm=None, height_mm=None):
     if process.returncode < 0:
         detail = "stopped by signal %s" % -process.returncode
     return _refused("too_complex", detail=detail)
+
+
+def clean_filename(filename):
+    """An uploaded file name without NUL characters (PostgreSQL and processes refuse them)."""
+    return filename.replace("\x00", "") if isinstance(filename, str) else filename
 
 
 def make_print_file_preview(data):
@@ -652,6 +670,65 @@ def aggregate_fulfillment_status(statuses):
 
 
 # === Sending orders === #
+
+
+def order_data_problem(data):
+    """What makes an order as Gelato returns it (create, get, patch, cancel) unusable.
+
+    Gelato documents these shapes (orders v4); a proxy, an outage or a change at Gelato may
+    answer something else with a 2xx status, and that must not be taken for an order.
+
+    :return: a short technical description, or None when the order can be read.
+    """
+    if not isinstance(data, dict):
+        return "the order is not a JSON object"
+    return next((problem for problem in _order_problems(data) if problem), None)
+
+
+def _order_problems(data):
+    """The problems of an order answer, checked lazily in order (None when a check passes)."""
+    yield (
+        None if isinstance(data.get("id"), str) and data["id"].strip() else "the order has no id"
+    )
+    for key in ("orderType", "fulfillmentStatus", "financialStatus", "refusalReason"):
+        yield (
+            None
+            if data.get(key) is None or isinstance(data[key], str)
+            else ("%s is not a string" % key)
+        )
+    for key in ("items", "connectedOrderIds"):
+        yield (
+            None
+            if data.get(key) is None or isinstance(data[key], list)
+            else ("%s is not a list" % key)
+        )
+    if any(not isinstance(item, dict) for item in data.get("items") or []):
+        yield "an item is not an object"
+    if any(not isinstance(other, str) for other in data.get("connectedOrderIds") or []):
+        yield "connectedOrderIds holds something else than ids"
+    shipment = data.get("shipment")
+    if shipment is not None and not isinstance(shipment, dict):
+        yield "shipment is not an object"
+        return
+    packages = (shipment or {}).get("packages")
+    if packages is not None and (
+        not isinstance(packages, list)
+        or any(
+            not isinstance(package, dict) or not isinstance(package.get("orderItemIds") or [], list)
+            for package in packages
+        )
+    ):
+        yield "shipment.packages is not a list of parcels"
+
+
+def search_answer_orders(answer):
+    """The orders of an ``orders:search`` answer, or None when the answer is not one."""
+    orders = answer.get("orders") if isinstance(answer, dict) else None
+    if not isinstance(orders, list) or any(
+        not isinstance(order, dict) or not isinstance(order.get("id"), str) for order in orders
+    ):
+        return None
+    return orders
 
 
 def backoff_delay(attempt, retry_after=None):

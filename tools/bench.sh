@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
 # `make bench`: every bench/bench_*.py against a fresh Odoo database with gelato_connector (and
-# the Gelato sandbox, started by the scripts that need it). Prints one table per script and
-# writes JSON into bench/results/. `make bench ARGS=bench/bench_x.py` runs only those.
+# the Gelato sandbox and Odoo servers, started by the scripts that need them): the benchmarks
+# and the reliability runs at full size. Each script prints its figures and writes
+# bench/results/<name>.json; at the end bench/report.py prints ONE table of all figures (ratios
+# against their same-run baselines, cores and load noted) and writes bench/results/combined.json.
+# `make bench ARGS=bench/bench_x.py` runs only those. Fails when a script fails (a reliability
+# run fails when anything was lost or duplicated).
 source "$(dirname "$0")/lib.sh"
 
 setup_all
@@ -22,12 +26,14 @@ scripts=("$@")
 [ ${#scripts[@]} -eq 0 ] && mapfile -t scripts < <(ls bench/bench_*.py 2>/dev/null)
 [ ${#scripts[@]} -eq 0 ] && die "No benchmark in bench/."
 log "Machine: $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
-status=0
+export BENCH_RUN_ID=$(date +%s)-$$ BENCH_DB=$DB BENCH_ODOO_CONF=$CONF ODOO_SRC
+statuses=()
 for script in "${scripts[@]}"; do
     echo
     echo "== $script"
-    BENCH_DB=$DB BENCH_ODOO_CONF=$CONF "$PY" "$script" || { status=1; log "$script failed"; }
+    rc=0
+    "$PY" "$script" || rc=$?
+    [ $rc -eq 0 ] || log "$script failed (exit $rc)"
+    statuses+=("$script=$rc")
 done
-echo
-log "Figures written to bench/results/*.json"
-exit $status
+"$PY" bench/report.py "$BENCH_RUN_ID" "${statuses[@]}"

@@ -167,12 +167,14 @@ class GelatoPrintFile(models.Model):
                     placement.product_tmpl_id.id or product.product_tmpl_id.id or False
                 )
             self._gelato_check_unique(placement, product)
-            if vals.get("datas"):
-                vals.update(
-                    self._gelato_check_upload(
-                        vals["datas"], vals.get("filename"), placement, product
-                    )
+            if vals.get("filename"):
+                vals["filename"] = utils.clean_filename(vals["filename"])
+            # Every file is checked; a missing or empty one is refused ("The file is empty").
+            vals.update(
+                self._gelato_check_upload(
+                    vals.get("datas") or b"", vals.get("filename"), placement, product
                 )
+            )
         # Odoo shrinks image attachments over 1920 px by default: print files stay untouched.
         files = super(GelatoPrintFile, self.with_context(image_no_postprocess=True)).create(
             vals_list
@@ -182,6 +184,8 @@ class GelatoPrintFile(models.Model):
         return files
 
     def write(self, vals):
+        if vals.get("filename"):
+            vals = dict(vals, filename=utils.clean_filename(vals["filename"]))
         # Odoo shrinks image attachments over 1920 px by default: print files stay untouched.
         self_raw = self.with_context(image_no_postprocess=True)
         if self.env.context.get("gelato_skip_check") or not any(f in vals for f in CHECK_FIELDS):
@@ -200,12 +204,14 @@ class GelatoPrintFile(models.Model):
                     else file.product_id
                 )
                 filename = vals.get("filename", file.filename)
-                datas = vals.get("datas") or file.datas
+                datas = vals.get("datas", file.datas)
                 file_vals = dict(vals)
                 if "placement_id" in vals or "product_id" in vals:
                     file._gelato_check_unique(placement, product)
-                if datas:
-                    file_vals.update(self._gelato_check_upload(datas, filename, placement, product))
+                # A file emptied is refused like an empty upload.
+                file_vals.update(
+                    self._gelato_check_upload(datas or b"", filename, placement, product)
+                )
                 result &= super(
                     GelatoPrintFile, file.with_context(image_no_postprocess=True)
                 ).write(file_vals)

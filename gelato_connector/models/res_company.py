@@ -286,6 +286,22 @@ class ResCompany(models.Model):
             retry_after=retry_after,
         )
 
+    def _gelato_unexpected_answer(self, detail):
+        """The error for a 2xx answer whose JSON is not shaped as Gelato documents it.
+
+        :param str detail: what is wrong (technical, e.g. "orders is not a list").
+        :return: a retryable :class:`GelatoApiError` (a proxy or an outage may cause it).
+        """
+        _logger.warning("Gelato answered with an unexpected body: %s", detail)
+        return GelatoApiError(
+            self.env._(
+                "Gelato answered with something unexpected (%(detail)s). Try again later; "
+                "background jobs try again on their own.",
+                detail=detail,
+            ),
+            retryable=True,
+        )
+
     def _gelato_test_connection(self):
         """Call Gelato with the configured key; raise :class:`GelatoApiError` on failure.
 
@@ -293,4 +309,8 @@ class ResCompany(models.Model):
         """
         self.ensure_one()
         catalogs = self._gelato_make_request("product", "catalogs", method="GET")
-        return len(catalogs) if isinstance(catalogs, list) else len(catalogs.get("data", []))
+        if isinstance(catalogs, dict) and isinstance(catalogs.get("data"), list):
+            catalogs = catalogs["data"]
+        if not isinstance(catalogs, list):
+            raise self._gelato_unexpected_answer("the catalog list is not a list")
+        return len(catalogs)

@@ -880,14 +880,12 @@ class SaleOrder(models.Model):
         # one and lost the answer (timeout, dropped connection, crash before the commit).
         placed, drafts = self._gelato_search_remote()
         for draft in drafts:
-            # A draft no committed transaction recorded: its local transaction failed.
-            self._gelato_delete_remote_draft(company, draft["id"])
+            # A draft no committed transaction recorded: its local transaction failed. It must
+            # be gone before a new one is made, or it would stay at Gelato for good.
+            self._gelato_delete_remote_draft(company, draft["id"], strict=True)
         if placed:
             for summary in placed:
-                data = company._gelato_make_request(
-                    "order", "orders/%s" % summary["id"], method="GET", timeout=timeout
-                )
-                self._gelato_process_order_data(data)
+                self._gelato_process_order_data(self._gelato_get_remote_order(summary["id"]))
             self._gelato_post_note(
                 self.env._(
                     "Gelato already had this order (%(ids)s): it was sent by an earlier attempt "
@@ -901,15 +899,13 @@ class SaleOrder(models.Model):
             "order", "orders", self._gelato_prepare_order_payload(), timeout=timeout
         )
         try:
-            if not isinstance(data, dict) or not data.get("id"):
-                raise ValueError("Gelato's answer has no order id")
             self._gelato_process_order_data(data)
             self.gelato_next_attempt = fields.Datetime.now() + timedelta(
                 seconds=const.SEND_PROMOTE_LEASE_SECONDS
             )
             self.env.flush_all()
         except Exception:
-            if isinstance(data, dict) and data.get("id"):
+            if not utils.order_data_problem(data):
                 self._gelato_delete_remote_draft(company, data["id"])
             raise
         self._gelato_register_draft_hooks(data["id"])
@@ -928,9 +924,12 @@ class SaleOrder(models.Model):
             {"orderReferenceIds": [self._gelato_reference()], "limit": const.ORDER_SEARCH_LIMIT},
             timeout=self._gelato_request_timeout(),
         )
+        orders = utils.search_answer_orders(answer)
+        if orders is None:
+            raise self.company_id._gelato_unexpected_answer("the search did not list orders")
         found = [
             order
-            for order in (answer.get("orders") or [])
+            for order in orders
             if order.get("orderReferenceId") == self._gelato_reference()
             and order.get("fulfillmentStatus") not in ("canceled", "failed")
         ]
@@ -958,9 +957,7 @@ class SaleOrder(models.Model):
             except GelatoApiError as error:
                 if error.status_code == 409:
                     # Not a draft anymore: promoted by an attempt whose answer was lost.
-                    data = company._gelato_make_request(
-                        "order", path, method="GET", timeout=timeout
-                    )
+                    data = self._gelato_get_remote_order(gelato_order.gelato_id)
                     if data.get("orderType") == "draft":
                         raise
                 elif error.status_code == 404:
@@ -1097,8 +1094,13 @@ class SaleOrder(models.Model):
             _logger.exception("Deleting Gelato drafts after rollback failed")
 
     @api.model
-    def _gelato_delete_remote_draft(self, company, gelato_id):
-        """Delete a draft at Gelato; best effort (a leftover is found by the next search)."""
+    def _gelato_delete_remote_draft(self, company, gelato_id, strict=False):
+        """Delete a draft at Gelato (already gone counts as deleted).
+
+        :param bool strict: raise when it could not be deleted; otherwise it is best effort
+            (a leftover is found by the next attempt's search) and False is returned.
+        :raise GelatoApiError: (strict only) when Gelato failed or refused.
+        """
         try:
             company._gelato_make_request(
                 "order",
@@ -1109,6 +1111,8 @@ class SaleOrder(models.Model):
         except GelatoApiError as error:
             if error.status_code != 404:
                 _logger.warning("Could not delete Gelato draft %s: %s", gelato_id, error.args[0])
+                if strict:
+                    raise
                 return False
         return True
 
@@ -1150,15 +1154,14 @@ class SaleOrder(models.Model):
                 # An earlier attempt may have reached Gelato without hearing back.
                 placed, drafts = self._gelato_search_remote()
                 for draft in drafts:
-                    self._gelato_delete_remote_draft(company, draft["id"])
+                    self._gelato_delete_remote_draft(company, draft["id"], strict=True)
                 for summary in placed:
                     if summary["id"] not in remote_ids:
-                        data = company._gelato_make_request(
-                            "order", "orders/%s" % summary["id"], method="GET", timeout=timeout
+                        self._gelato_process_order_data(
+                            self._gelato_get_remote_order(summary["id"])
                         )
-                        self._gelato_process_order_data(data)
             for draft in self.gelato_order_ids.filtered(lambda g: g.order_type == "draft"):
-                self._gelato_delete_remote_draft(company, draft.gelato_id)
+                self._gelato_delete_remote_draft(company, draft.gelato_id, strict=True)
                 draft.unlink()
             canceled = []
             for gelato_order in self.gelato_order_ids.filtered(
@@ -1175,9 +1178,7 @@ class SaleOrder(models.Model):
                         continue
                     if error.status_code != 409:
                         raise
-                    data = company._gelato_make_request(
-                        "order", path, method="GET", timeout=timeout
-                    )
+                    data = self._gelato_get_remote_order(gelato_order.gelato_id)
                     if data.get("fulfillmentStatus") not in ("canceled", "failed"):
                         raise UserError(
                             self.env._(
@@ -1430,10 +1431,12 @@ class SaleOrder(models.Model):
         self.ensure_one()
         gelato_order = self._gelato_get_gelato_order(gelato_order_id)
         values = {}
-        if min_date:
-            values["min_delivery_date"] = fields.Date.to_date(str(min_date)[:10])
-        if max_date:
-            values["max_delivery_date"] = fields.Date.to_date(str(max_date)[:10])
+        for fname, value in (("min_delivery_date", min_date), ("max_delivery_date", max_date)):
+            if value:
+                try:
+                    values[fname] = fields.Date.to_date(str(value)[:10])
+                except ValueError:
+                    _logger.info("Gelato sent a delivery date that is not a date: %r", value)
         if values:
             gelato_order.write(values)
 
@@ -1446,8 +1449,12 @@ class SaleOrder(models.Model):
 
         :param dict data: the order as ``GET /v4/orders/{id}`` answers it.
         :return: the ``gelato.order``.
+        :raise GelatoApiError: (retryable) when ``data`` is not an order.
         """
         self.ensure_one()
+        problem = utils.order_data_problem(data)
+        if problem:
+            raise self.company_id._gelato_unexpected_answer(problem)
         gelato_order = self._gelato_get_gelato_order(data["id"])
         shipment = data.get("shipment") or {}
         values = {
@@ -1503,11 +1510,23 @@ class SaleOrder(models.Model):
         )
         return gelato_order
 
+    def _gelato_get_remote_order(self, gelato_id):
+        """``GET /v4/orders/{id}``: the Gelato order, checked to be one.
+
+        :raise GelatoApiError: when Gelato fails, or answers something that is not an order.
+        """
+        self.ensure_one()
+        data = self.company_id._gelato_make_request(
+            "order", "orders/%s" % gelato_id, method="GET", timeout=self._gelato_request_timeout()
+        )
+        problem = utils.order_data_problem(data)
+        if problem:
+            raise self.company_id._gelato_unexpected_answer(problem)
+        return data
+
     def _gelato_refresh(self):
         """Fetch every Gelato order of this sale order (and unknown connected parts)."""
         self.ensure_one()
-        company = self.company_id
-        timeout = self._gelato_request_timeout()
         pending = list(
             self.gelato_order_ids.filtered(lambda g: g.order_type == "order").mapped("gelato_id")
         )
@@ -1517,9 +1536,7 @@ class SaleOrder(models.Model):
             if gelato_id in seen:
                 continue
             seen.add(gelato_id)
-            data = company._gelato_make_request(
-                "order", "orders/%s" % gelato_id, method="GET", timeout=timeout
-            )
+            data = self._gelato_get_remote_order(gelato_id)
             self._gelato_process_order_data(data)
             pending += [cid for cid in data.get("connectedOrderIds") or [] if cid not in seen]
 
@@ -1546,13 +1563,9 @@ class SaleOrder(models.Model):
             order = gelato_order.sale_order_id.with_company(gelato_order.company_id)
             try:
                 with self.env.cr.savepoint():
-                    data = order.company_id._gelato_make_request(
-                        "order",
-                        "orders/%s" % gelato_order.gelato_id,
-                        method="GET",
-                        timeout=order._gelato_request_timeout(),
+                    order._gelato_process_order_data(
+                        order._gelato_get_remote_order(gelato_order.gelato_id)
                     )
-                    order._gelato_process_order_data(data)
             except GelatoApiError as error:
                 _logger.info("Could not refresh Gelato order %s: %s", gelato_order.gelato_id, error)
                 gelato_order.last_sync = fields.Datetime.now()

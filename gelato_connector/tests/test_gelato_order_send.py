@@ -207,6 +207,87 @@ class TestGelatoOrderSend(GelatoSendMixin, GelatoHttpCase):
         self.assertOneGelatoOrder(order)
         self.assertEqual(self._sandbox_counters(order.name)["creates"], 1)
 
+    def test_a_leftover_draft_that_cannot_be_deleted_stops_the_attempt(self):
+        """Found by the faults run (bench/bench_faults.py): the answer to a create was lost,
+        the next attempt's DELETE of that draft failed, a second draft was made and placed, and
+        the first one stayed at Gelato for good."""
+        order = self._confirmed()
+        self.sandbox.fault("drop", endpoint="POST /v4/orders", when="after")
+        self.run_send_job()
+        self.assertEqual(self._sandbox_counters(order.name)["drafts"], 1)
+        self.make_due(order)
+        self.sandbox.fault("500", endpoint="DELETE /v4/orders/*")
+        self.run_send_job()
+        self.assertEqual(order.gelato_state, "queued")
+        self.assertIn("HTTP 500", order.gelato_last_error)
+        counters = self._sandbox_counters(order.name)
+        self.assertEqual(
+            (counters["creates"], counters["drafts"], counters["orders"]),
+            (1, 1, 0),
+            "no new draft while the old one is still there",
+        )
+        self.make_due(order)
+        self.run_send_job()
+        self.assertEqual(order.gelato_state, "sent")
+        counters = self._sandbox_counters(order.name)
+        self.assertEqual(
+            (
+                counters["creates"],
+                counters["deletedDrafts"],
+                counters["drafts"],
+                counters["orders"],
+            ),
+            (2, 1, 0, 1),
+        )
+
+    def test_garbage_from_gelato_is_a_clear_retryable_error(self):
+        """Found by the bad-input run (bench/bench_bad_input.py): JSON of the wrong type from
+        Gelato made the send job fail with "Unexpected error: AttributeError(...)" and an
+        answer {"id": 5} was recorded as a Gelato order "5"."""
+        cases = [
+            (
+                "POST /v4/orders:search",
+                {"kind": "wrong_json", "body": {"orders": "none"}},
+                "before",
+            ),
+            ("POST /v4/orders:search", {"kind": "wrong_json", "body": []}, "before"),
+            ("POST /v4/orders", {"kind": "wrong_json", "body": {"id": 5}}, "after"),
+            ("POST /v4/orders", {"kind": "empty"}, "after"),
+            ("PATCH /v4/orders/*", {"kind": "wrong_json", "body": "OK"}, "after"),
+        ]
+        for endpoint, fault, when in cases:
+            with self.subTest(endpoint=endpoint, fault=fault, when=when):
+                self.sandbox.reset()
+                order = self._confirmed()
+                self.sandbox.admin("faults", {**fault, "endpoint": endpoint, "when": when})
+                self.run_send_job()
+                self.assertEqual(order.gelato_state, "queued")
+                self.assertIn("Gelato answered with something unexpected", order.gelato_last_error)
+                self.assertNotIn("5", order.gelato_order_ids.mapped("gelato_id"))
+                self.make_due(order)
+                self.run_send_job()
+                self.assertEqual(order.gelato_state, "sent")
+                self.assertOneGelatoOrder(order)
+
+    def test_garbage_on_refresh_and_the_sync_cron(self):
+        """Found by the bad-input run: garbage to GET /v4/orders/{id} crashed the Refresh button
+        and the hourly sync, which then skipped every other order of its batch, every hour."""
+        orders = self._confirmed() | self._confirmed()
+        self.run_send_job()
+        self.sandbox.fault("wrong_json", endpoint="GET /v4/orders/*", body="OK")
+        with self.assertRaises(UserError) as capture:
+            orders[0].action_gelato_refresh()
+        self.assertIn("Gelato answered with something unexpected", capture.exception.args[0])
+        old = fields.Datetime.now() - timedelta(days=2)
+        orders.gelato_order_ids.write({"last_sync": old})
+        self.sandbox.fault("empty", endpoint="GET /v4/orders/*")
+        self.env["sale.order"]._cron_gelato_sync_orders()
+        self.assertTrue(
+            all(g.last_sync > old for g in orders.gelato_order_ids),
+            "both orders were looked at: the second one was refreshed",
+        )
+        self.assertEqual(orders.mapped("gelato_state"), ["sent", "sent"])
+
     def test_an_order_gelato_already_placed_is_adopted(self):
         order = self._confirmed()
         self.run_send_job()
@@ -321,6 +402,7 @@ class TestGelatoOrderSend(GelatoSendMixin, GelatoHttpCase):
         self.sandbox.fault("500", endpoint="POST /v4/orders", when="after")
         self.run_send_job()
         self.assertEqual(self._sandbox_counters(order.name)["drafts"], 1)
+        self.sandbox.admin("faults", method="DELETE")
         order.with_context(disable_cancel_warning=True).action_cancel()
         self.assertEqual(order.gelato_state, "cancelled")
         counters = self._sandbox_counters(order.name)
@@ -329,6 +411,26 @@ class TestGelatoOrderSend(GelatoSendMixin, GelatoHttpCase):
         self.make_due(order)
         self.run_send_job()
         self.assertEqual(self._sandbox_counters(order.name)["orders"], 0)
+
+    def test_cancel_keeps_a_draft_it_could_not_delete(self):
+        """Found by the faults run: cancelling while Gelato failed to delete the order's draft
+        forgot the draft in Odoo and left it at Gelato."""
+        order = self._confirmed()
+        self.sandbox.fault("500", endpoint="PATCH /v4/orders/*")
+        self.run_send_job()
+        self.assertEqual(order.gelato_order_ids.order_type, "draft")
+        self.sandbox.fault("500", count=2, endpoint="DELETE /v4/orders/*")
+        with self.assertRaises(UserError) as capture:
+            order.with_context(disable_cancel_warning=True).action_cancel()
+        self.assertIn("could not be cancelled at Gelato", capture.exception.args[0])
+        self.assertEqual(order.state, "sale")
+        self.assertEqual(order.gelato_order_ids.order_type, "draft", "still known")
+        self.assertEqual(self._sandbox_counters(order.name)["drafts"], 1)
+        self.sandbox.admin("faults", method="DELETE")
+        order.with_context(disable_cancel_warning=True).action_cancel()
+        self.assertEqual(order.gelato_state, "cancelled")
+        counters = self._sandbox_counters(order.name)
+        self.assertEqual((counters["drafts"], counters["orders"]), (0, 0))
 
     def test_cancel_while_gelato_is_down_changes_nothing(self):
         order = self._confirmed()

@@ -220,6 +220,21 @@ class TestPrintFileCheck(BaseCase):
         self.assertEqual(result["status"], "error")
         self.assertEqual(codes(result, "error"), ["too_complex"])
 
+    def test_hostile_file_names_get_the_same_clean_answer(self):
+        """Found by the bad-input run (bench/bench_bad_input.py): a file named '--preview'
+        made the isolated check answer a preview instead (the upload crashed), a NUL byte in
+        the name crashed it, and a file named '-' skipped the extension check."""
+        data = make_png(pixels(300, 200), pixels(400, 200))
+        for name in ("--preview", "-", "--check"):
+            with self.subTest(name=name):
+                result = utils.check_print_file(data, name, *AREA)
+                self.assertEqual(result, self.check(data, name))
+                self.assertEqual(codes(result, "error"), ["bad_extension"])
+        for name in ("poster\x00.png", "--preview.png", "-.png"):
+            with self.subTest(name=name):
+                result = utils.check_print_file(data, name, *AREA)
+                self.assertEqual((result["status"], result["file_type"]), ("warning", "png"))
+
     def test_isolated_check_gives_the_same_answer(self):
         data = make_png(pixels(300, 200), pixels(400, 200))
         self.assertEqual(

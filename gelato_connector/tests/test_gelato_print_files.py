@@ -136,6 +136,31 @@ class TestPrintFiles(PrintFileFixtures, TransactionCase):
             self.assertIn(filename, capture.exception.args[0])
         self.assertFalse(self.tee.gelato_print_file_ids, "nothing was stored")
 
+    def test_empty_file_is_refused(self):
+        """Found by the bad-input run (bench/bench_bad_input.py): an upload without content was
+        stored unchecked as a ready print file, so the product could be ordered without
+        artwork and the order failed at Gelato."""
+        for datas in (b"", False):
+            with self.subTest(datas=datas), self.assertRaises(ValidationError) as capture:
+                self.env["gelato.print.file"].create(
+                    {
+                        "placement_id": self.placement(self.tee, "default").id,
+                        "datas": datas,
+                        "filename": "front.png",
+                    }
+                )
+            self.assertIn("The file is empty", capture.exception.args[0])
+        file = self.upload(self.tee, "default", good_png(), "front.png")
+        with self.assertRaises(ValidationError):
+            file.datas = False
+        self.assertTrue(file.datas, "the file stays")
+
+    def test_file_name_with_a_nul_byte_is_cleaned(self):
+        """Found by the bad-input run: a NUL byte in the file name crashed the check (and
+        PostgreSQL refuses it)."""
+        file = self.upload(self.tee, "default", good_png(), "front\x00.png")
+        self.assertEqual((file.filename, file.check_state), ("front.png", "ok"))
+
     def test_replacing_a_file_checks_it_again(self):
         file = self.upload(self.tee, "default", good_png(), "front.png")
         with self.assertRaises(ValidationError):

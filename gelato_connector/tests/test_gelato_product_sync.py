@@ -443,6 +443,22 @@ class TestTemplateResync(SyncAssertions, TransactionCase):
                 self.assertEqual(self.snapshot(self.product), before)
         self.answers.append(["not", "a", "template"])
         self.assertIn("is not a template", self.sync(self.product)["message"])
+        # Found by the bad-input run (bench/bench_bad_input.py): fields of the wrong type
+        # crashed the sync (placeholders not a list) or made a print area named "[]".
+        for name, variant in {
+            "placeholders not a list": {**self.canvas("S", "Oak"), "imagePlaceholders": 7},
+            "options not a list": {**self.canvas("S", "Oak"), "variantOptions": "Size"},
+            "print area not a name": {
+                **self.canvas("S", "Oak"),
+                "imagePlaceholders": [{"name": "x", "printArea": [], "width": 1, "height": 1}],
+            },
+        }.items():
+            with self.subTest(name):
+                self.template([variant, self.canvas("M", "Oak")])
+                params = self.sync(self.product)
+                self.assertEqual(params["type"], "danger")
+                self.assertIn("is not a template", params["message"])
+                self.assertEqual(self.snapshot(self.product), before)
 
     def test_failure_midway_rolls_everything_back(self):
         self.template([self.canvas("S", "Oak"), self.canvas("M", "Oak")])

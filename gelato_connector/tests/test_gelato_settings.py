@@ -58,6 +58,24 @@ class TestGelatoSettings(GelatoTransactionCase):
         action = self._settings().action_gelato_test_connection()
         self.assertIn("HTTP 500", action["params"]["message"])
 
+    def test_test_connection_on_garbage_says_so(self):
+        """Found by the bad-input run (bench/bench_bad_input.py): a JSON answer of the wrong
+        type crashed the button, and an empty body was reported as a working key."""
+        for fault in (
+            {"kind": "wrong_json", "body": "OK"},
+            {"kind": "wrong_json", "body": None},
+            {"kind": "empty"},
+            {"kind": "html"},
+        ):
+            with self.subTest(fault=fault):
+                self.sandbox.admin("faults", {**fault, "endpoint": "GET /v3/catalogs"})
+                action = self._settings().action_gelato_test_connection()
+                self.assertEqual(action["params"]["type"], "danger")
+                self.assertIn("Gelato answered", action["params"]["message"])
+        self.sandbox.admin("faults", {"kind": "wrong_json", "body": []})
+        action = self._settings().action_gelato_test_connection()
+        self.assertEqual(action["params"]["type"], "success", "an empty list is a list")
+
     def test_neutralize_blanks_credentials(self):
         sql = (Path(__file__).parents[1] / "data" / "neutralize.sql").read_text()
         self.env.cr.execute(sql)

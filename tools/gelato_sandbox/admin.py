@@ -48,6 +48,7 @@ def counters(app, request):
     return 200, {
         "calls": app.call_counts(),
         "ordersByReference": app.store.reference_counters(),
+        "faults": app.faults.fired(),
     }
 
 
@@ -103,7 +104,13 @@ def delivery_estimate(app, request):
 
 
 def webhook_log(app, request):
-    return 200, app.webhooks.snapshot()
+    """``?since=N`` only deliveries numbered above N; ``?payloads=0`` without the payloads."""
+    try:
+        since = int(request.query.get("since", 0))
+    except ValueError as exc:
+        raise ApiError(400, "since: must be a delivery number") from exc
+    payloads = request.query.get("payloads", "1") not in ("0", "false")
+    return 200, app.webhooks.snapshot(since=max(since, 0), payloads=payloads)
 
 
 def resend_webhook(app, request):

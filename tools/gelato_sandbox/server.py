@@ -34,6 +34,12 @@ FAULT_ANSWERS = {
     "429": (429, {"code": "too_many_requests", "message": "Too many requests."}),
 }
 INVALID_KEY = {"code": "invalid_api_key_provided", "message": "Access denied. Token is invalid."}
+# What a proxy or a load balancer in front of an API serves when things go wrong.
+HTML_PAGE = (
+    b"<!DOCTYPE html>\n<html><head><title>Service Unavailable</title></head>\n<body>"
+    b"<h1>Service temporarily unavailable</h1><p>Please try again later.</p></body></html>\n"
+)
+WRONG_JSON_DEFAULT = "OK"  # a JSON value of the wrong type for every route
 
 
 class Clock:
@@ -108,7 +114,7 @@ class Sandbox:
     def reset(self):
         """Forget orders, faults, counters, events and downloads; keep the settings."""
         self.store.reset()
-        self.faults.clear()
+        self.faults.reset()
         self.webhooks.reset()
         with self._calls_lock:
             self._calls.clear()
@@ -183,7 +189,7 @@ class Handler(BaseHTTPRequestHandler):
             request = Request(self.command, path, params, query, body)
             status, answer = self._run(app, route, known, request)
         if fault:  # "after": the call took effect, the client won't hear of it properly
-            self._apply_fault(app, fault)
+            self._apply_fault(app, fault, answer)
             return
         self._send(status, answer)
 
@@ -204,7 +210,8 @@ class Handler(BaseHTTPRequestHandler):
 
     # === Answers === #
 
-    def _apply_fault(self, app, fault):
+    def _apply_fault(self, app, fault, answer=None):
+        """Fail the call as ``fault`` says; ``answer`` is the real answer of an ``after`` fault."""
         kind = fault["kind"]
         _logger.info("fault %s (%s) on %s %s", kind, fault["when"], self.command, self.path)
         if kind in FAULT_ANSWERS:
@@ -213,6 +220,21 @@ class Handler(BaseHTTPRequestHandler):
             if kind == "429":
                 headers["Retry-After"] = str(fault.get("retry_after", app.config.retry_after))
             self._send(status, answer, headers)
+            return
+        status = fault.get("status", 200)
+        if kind == "html":
+            self._send_raw(status, HTML_PAGE, "text/html; charset=utf-8")
+            return
+        if kind == "empty":
+            self._send_raw(status, b"", None)
+            return
+        if kind == "wrong_json":
+            data = json.dumps(fault.get("body", WRONG_JSON_DEFAULT)).encode()
+            self._send_raw(status, data, "application/json")
+            return
+        if kind == "truncated":
+            data = json.dumps(answer if answer is not None else FAULT_ANSWERS["500"][1]).encode()
+            self._send_raw(status, data[: max(1, len(data) // 2)], "application/json")
             return
         if kind == "hang":
             app.stopping.wait(fault.get("hang_seconds", app.config.hang_seconds))
@@ -223,10 +245,13 @@ class Handler(BaseHTTPRequestHandler):
 
     def _send(self, status, answer, headers=None):
         data = b"" if answer is None else json.dumps(answer).encode()
+        self._send_raw(status, data, "application/json" if data else None, headers)
+
+    def _send_raw(self, status, data, content_type, headers=None):
         try:
             self.send_response(status)
-            if data:
-                self.send_header("Content-Type", "application/json")
+            if content_type:
+                self.send_header("Content-Type", content_type)
             self.send_header("Content-Length", str(len(data)))
             for name, value in (headers or {}).items():
                 self.send_header(name, value)

@@ -87,13 +87,20 @@ class WebhookDispatcher:
 
     # === Observing === #
 
-    def snapshot(self):
+    def snapshot(self, since=0, payloads=True):
+        """The log: deliveries numbered above ``since``, with or without their payloads."""
         with self._cond:
+            deliveries = self._deliveries[since:] if since > 0 else self._deliveries
+            if not payloads:
+                deliveries = [
+                    {key: value for key, value in d.items() if key != "payload"} for d in deliveries
+                ]
             return {
                 "holding": self._holding,
                 "held": len(self._held),
                 "queued": len(self._outbox) + (1 if self._busy else 0),
-                "deliveries": json.loads(json.dumps(self._deliveries)),
+                "total": len(self._deliveries),
+                "deliveries": json.loads(json.dumps(deliveries)),
             }
 
     def wait_idle(self, timeout):

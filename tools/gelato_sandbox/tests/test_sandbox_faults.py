@@ -1,9 +1,11 @@
 """Faults on demand, latency and call counters."""
 
 import http.client
+import json
 import socket
 import time
 import urllib.error
+import urllib.request
 
 import pytest
 from sandbox_support import API_KEY
@@ -112,6 +114,16 @@ def test_faults_can_be_listed_and_cleared(sandbox):
         {"kind": "500", "count": 0},
         {"kind": "500", "when": "later"},
         {"kind": "500", "endpoint": "/v4/orders"},
+        {"kind": "random"},
+        {"kind": "random", "rate": 0},
+        {"kind": "random", "rate": 1.5},
+        {"kind": "random", "rate": 0.5, "kinds": []},
+        {"kind": "random", "rate": 0.5, "kinds": ["random"]},
+        {"kind": "random", "rate": 0.5, "seed": "x"},
+        {"kind": "500", "when": "random"},
+        {"kind": "500", "status": 200},
+        {"kind": "html", "status": 99},
+        {"kind": "html", "body": {}},
     ],
 )
 def test_bad_fault_specs_are_rejected(sandbox, spec):
@@ -183,7 +195,7 @@ def test_reset_clears_state_but_keeps_config(sandbox, create_order):
     sandbox.admin("POST", "reset")
     assert sandbox.admin("GET", "orders")["orders"] == []
     assert sandbox.admin("GET", "faults")["faults"] == []
-    assert sandbox.admin("GET", "counters") == {"calls": {}, "ordersByReference": {}}
+    assert sandbox.admin("GET", "counters") == {"calls": {}, "ordersByReference": {}, "faults": {}}
     assert sandbox.admin("GET", "downloads")["downloads"] == []
     assert sandbox.admin("GET", "webhooks")["deliveries"] == []
     assert sandbox.admin("GET", "config")["latency_ms"] == 1
@@ -200,3 +212,153 @@ def test_api_keys_can_change_at_runtime(sandbox):
     sandbox.admin("POST", "config", {"api_keys": ["rotated"]})
     assert sandbox.api("GET", "/v3/catalogs", key=API_KEY).status == 401
     assert sandbox.api("GET", "/v3/catalogs", key="rotated").status == 200
+
+
+# === Answers that are not what the API promises === #
+
+
+def _raw(sandbox, method, path, body=None):
+    """(status, content type, raw bytes) of an API call: the answer may not be JSON."""
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(
+        sandbox.base_url + path,
+        data=data,
+        method=method,
+        headers={"X-API-KEY": API_KEY, "Content-Type": "application/json"},
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, response.headers.get("Content-Type"), response.read()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.headers.get("Content-Type"), exc.read()
+
+
+def test_html_page_with_a_success_status(sandbox):
+    sandbox.admin("POST", "faults", {"kind": "html", "endpoint": "GET /v3/catalogs"})
+    status, content_type, body = _raw(sandbox, "GET", "/v3/catalogs")
+    assert status == 200
+    assert content_type.startswith("text/html")
+    assert body.startswith(b"<!DOCTYPE html>")
+    assert sandbox.api("GET", "/v3/catalogs").status == 200
+
+
+def test_html_page_with_an_error_status(sandbox):
+    sandbox.admin("POST", "faults", {"kind": "html", "status": 503})
+    status, _content_type, body = _raw(sandbox, "GET", "/v3/catalogs")
+    assert status == 503
+    assert b"<html>" in body
+
+
+def test_empty_answer(sandbox):
+    sandbox.admin("POST", "faults", {"kind": "empty"})
+    assert _raw(sandbox, "GET", "/v3/catalogs") == (200, None, b"")
+
+
+@pytest.mark.parametrize("body", [None, [], "OK", 42, {"orders": "none", "id": 7}])
+def test_wrong_json_answer(sandbox, body):
+    sandbox.admin("POST", "faults", {"kind": "wrong_json", "body": body})
+    status, content_type, raw = _raw(sandbox, "POST", "/v4/orders:search", {})
+    assert (status, content_type) == (200, "application/json")
+    assert json.loads(raw) == body
+
+
+def test_wrong_json_default_is_a_string(sandbox):
+    sandbox.admin("POST", "faults", {"kind": "wrong_json"})
+    assert json.loads(_raw(sandbox, "GET", "/v3/catalogs")[2]) == "OK"
+
+
+def test_garbage_after_create_still_creates_the_order(sandbox, payloads):
+    for kind in ("html", "empty", "wrong_json", "truncated"):
+        reference = f"SO-GARBAGE-{kind}"
+        sandbox.admin(
+            "POST", "faults", {"kind": kind, "endpoint": "POST /v4/orders", "when": "after"}
+        )
+        status, _content_type, raw = _raw(sandbox, "POST", "/v4/orders", payloads.order(reference))
+        assert status == 200
+        if kind == "truncated":
+            with pytest.raises(ValueError):
+                json.loads(raw)
+            assert raw.startswith(b'{"id": ')
+        assert _counts(sandbox)["ordersByReference"][reference]["orders"] == 1
+
+
+# === Random faults === #
+
+
+def test_random_faults_fail_about_the_rate_and_count_what_they_did(sandbox):
+    sandbox.admin(
+        "POST", "faults", {"kind": "random", "rate": 0.3, "kinds": ["500", "502"], "seed": 11}
+    )
+    statuses = [sandbox.api("GET", "/v3/catalogs").status for _ in range(200)]
+    failed = [s for s in statuses if s != 200]
+    assert set(failed) <= {500, 502}
+    assert 30 <= len(failed) <= 90  # 60 expected
+    [fault] = sandbox.admin("GET", "faults")["faults"]
+    assert fault["fired"] == len(failed)
+    assert fault["remaining"] is None, "stays armed until cleared"
+    fired = _counts(sandbox)["faults"]
+    assert fired.get("500/before", 0) + fired.get("502/before", 0) == len(failed)
+    sandbox.admin("DELETE", "faults")
+    assert all(sandbox.api("GET", "/v3/catalogs").status == 200 for _ in range(20))
+    assert _counts(sandbox)["faults"] == fired, "clearing keeps the tally; reset clears it"
+
+
+def test_random_faults_are_repeatable_with_a_seed(sandbox):
+    def pattern():
+        sandbox.admin("DELETE", "faults")
+        sandbox.admin(
+            "POST",
+            "faults",
+            {"kind": "random", "rate": 0.5, "kinds": ["500", "429"], "seed": 3},
+        )
+        return [sandbox.api("GET", "/v3/catalogs").status for _ in range(30)]
+
+    first = pattern()
+    assert pattern() == first
+    assert {429, 500} <= set(first)
+
+
+def test_random_faults_with_a_count_stop_after_firing_that_often(sandbox):
+    sandbox.admin("POST", "faults", {"kind": "random", "rate": 1, "kinds": ["502"], "count": 3})
+    statuses = [sandbox.api("GET", "/v3/catalogs").status for _ in range(6)]
+    assert statuses == [502, 502, 502, 200, 200, 200]
+    assert sandbox.admin("GET", "faults")["faults"] == []
+
+
+def test_random_faults_scoped_to_an_endpoint(sandbox):
+    sandbox.admin(
+        "POST",
+        "faults",
+        {"kind": "random", "rate": 1, "kinds": ["500"], "endpoint": "POST /v4/orders:search"},
+    )
+    assert sandbox.api("GET", "/v3/catalogs").status == 200
+    assert sandbox.api("POST", "/v4/orders:search", {}).status == 500
+
+
+def test_random_faults_before_and_after(sandbox, payloads):
+    """``when: random``: some calls fail before any effect, others after taking effect."""
+    sandbox.admin(
+        "POST",
+        "faults",
+        {"kind": "random", "rate": 1, "kinds": ["drop"], "when": "random", "seed": 5},
+    )
+    for index in range(16):
+        with pytest.raises(
+            (http.client.RemoteDisconnected, ConnectionError, urllib.error.URLError)
+        ):
+            sandbox.api("POST", "/v4/orders", payloads.order(f"SO-RND-{index}"))
+    fired = _counts(sandbox)["faults"]
+    assert fired["drop/before"] + fired["drop/after"] == 16
+    assert fired["drop/before"] and fired["drop/after"]
+    created = len(sandbox.admin("GET", "orders")["orders"])
+    assert created == fired["drop/after"], "only the 'after' calls took effect"
+
+
+def test_random_timeouts_hold_the_connection(sandbox):
+    sandbox.admin(
+        "POST", "faults", {"kind": "random", "rate": 1, "kinds": ["hang"], "hang_seconds": 1.0}
+    )
+    started = time.monotonic()
+    with pytest.raises((TimeoutError, socket.timeout, urllib.error.URLError)):
+        sandbox.api("GET", "/v3/catalogs", timeout=0.3)
+    assert time.monotonic() - started < 0.9

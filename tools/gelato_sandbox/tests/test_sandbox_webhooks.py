@@ -141,3 +141,20 @@ def test_send_any_event(sandbox, receiver):
     [event] = receiver.events()
     assert event["event"] == "store_product_deleted"
     assert event["id"] == sent["eventId"]
+
+
+def test_log_since_a_delivery_and_without_payloads(sandbox, create_order, receiver):
+    order = create_order("SO-LOG")
+    sandbox.admin("POST", f"orders/{order['id']}/advance", {"to": "printed"})
+    sandbox.wait_webhooks()
+    full = sandbox.admin("GET", "webhooks")
+    assert full["total"] == len(full["deliveries"]) == 6
+    newer = sandbox.admin("GET", "webhooks?since=4&payloads=0")
+    assert newer["total"] == 6
+    assert [d["delivery"] for d in newer["deliveries"]] == [5, 6]
+    assert [d["eventId"] for d in newer["deliveries"]] == [
+        d["eventId"] for d in full["deliveries"][4:]
+    ]
+    assert all("payload" not in d for d in newer["deliveries"])
+    assert sandbox.admin("GET", "webhooks?since=6")["deliveries"] == []
+    assert sandbox.admin_reply("GET", "webhooks?since=x").status == 400
