@@ -8,6 +8,7 @@ bench/results/combined.json.
 
 import datetime
 import json
+import math
 import os
 import subprocess
 import sys
@@ -32,10 +33,10 @@ def _git_commit():
 def _number(value):
     if value is None:
         return ""
-    if isinstance(value, float) and value != value:  # NaN
+    if isinstance(value, float) and math.isnan(value):
         return "n/a"
     if abs(value) >= 1000 or float(value).is_integer():
-        return "{:,.0f}".format(value)
+        return f"{value:,.0f}"
     return "%.3f" % value
 
 
