@@ -100,6 +100,9 @@ class TestGelatoSendJob(GelatoOrderMixin, TransactionCase):
         super().setUp()
         self.sandbox.reset()
         self.sandbox.admin("config", {"latency_ms": 0})
+        # Only the tests' own triggers may make the job ready.
+        with self.committed_env() as env:
+            env["ir.cron.trigger"].search([("cron_id", "=", self.cron_id)]).unlink()
         self.addCleanup(self._delete_orders)
 
     def _delete_orders(self):
@@ -183,6 +186,32 @@ class TestGelatoSendJob(GelatoOrderMixin, TransactionCase):
         self.assertEqual(calls["POST /v4/orders"], 1)
         self.assertEqual(calls["PATCH /v4/orders/{id}"], 1, "promoted by the post-commit hook")
         self.assertFalse(self._run_cron(), "done: no trigger left, next call tomorrow")
+
+    def test_an_order_queued_while_the_job_runs_does_not_wait_for_the_next_call(self):
+        """An order queued while a run is going, after the run read the queue, is sent by the
+        next run at once: the runner, when it ends, deletes only the triggers it could see
+        (those older than its start), even when the new one's time, cut to the second, is
+        older than the run."""
+        first_ids, _names = self._queue()
+        order_class = type(self.env["sale.order"])
+        original = order_class._gelato_lock_orders_to_send
+        late = []
+        # Cut to the second, before the run starts: the time the wake-up gets in the race.
+        run_second = fields.Datetime.now()
+
+        def lock_then_the_shop_confirms(model, *args, **kwargs):
+            orders = original(model, *args, **kwargs)
+            if not late:
+                with patch.object(fields.Datetime, "now", lambda *args: run_second):
+                    late.append(self._queue()[0])
+            return orders
+
+        with patch.object(order_class, "_gelato_lock_orders_to_send", lock_then_the_shop_confirms):
+            self.assertTrue(self._run_cron())
+        self.assertEqual(self._state(first_ids), ["sent"])
+        self.assertEqual(self._state(late[0]), ["queued"], "queued after the run read the queue")
+        self.assertTrue(self._run_cron(), "its wake-up outlived the run")
+        self.assertEqual(self._state(late[0]), ["sent"])
 
     def test_a_failed_local_transaction_deletes_its_drafts(self):
         ids, names = self._queue(2)
