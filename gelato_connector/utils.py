@@ -415,6 +415,7 @@ def print_file_messages(env, result, levels=("error", "warning", "info")):
 
 
 CHECKER_PATH = Path(print_file_check.__file__).resolve()
+CHECKED_NAME_LENGTH = 255
 
 
 def check_print_file(data, filename=None, width_mm=None, height_mm=None):
@@ -432,7 +433,9 @@ def check_print_file(data, filename=None, width_mm=None, height_mm=None):
         "-I",
         str(CHECKER_PATH),
         "--check",
-        filename or "",
+        # Only the end of a long name (its extension is what is checked): an argument over
+        # 128 KB cannot start the process, and the check would then run in this one.
+        (filename or "")[-CHECKED_NAME_LENGTH:],
         "-" if not width_mm else repr(float(width_mm)),
         "-" if not height_mm else repr(float(height_mm)),
     ]
@@ -477,8 +480,34 @@ def check_print_file(data, filename=None, width_mm=None, height_mm=None):
 
 
 def clean_filename(filename):
-    """An uploaded file name without NUL characters (PostgreSQL and processes refuse them)."""
-    return filename.replace("\x00", "") if isinstance(filename, str) else filename
+    """An uploaded file name without NUL characters and lone surrogates (PostgreSQL and
+    processes refuse them)."""
+    return clean_text(filename) if isinstance(filename, str) else filename
+
+
+def clean_text(text):
+    """``text`` as PostgreSQL can store it: NUL characters removed, lone surrogates (which
+    JSON escapes such as ``\\ud800`` produce) replaced with U+FFFD."""
+    text = text.replace("\x00", "")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        text = "".join("\ufffd" if "\ud800" <= char <= "\udfff" else char for char in text)
+    return text
+
+
+def clean_json_strings(value):
+    """A decoded JSON value whose strings (keys included) went through :func:`clean_text`.
+
+    :raise RecursionError: when the value is nested too deeply to walk.
+    """
+    if isinstance(value, str):
+        return clean_text(value)
+    if isinstance(value, list):
+        return [clean_json_strings(item) for item in value]
+    if isinstance(value, dict):
+        return {clean_json_strings(key): clean_json_strings(item) for key, item in value.items()}
+    return value
 
 
 def make_print_file_preview(data):

@@ -52,6 +52,9 @@ class GelatoController(http.Controller):
         except (ValueError, UnicodeDecodeError):
             _logger.info("Gelato webhook: the body is not JSON; ignored")
             return self._gelato_answer(400, "body is not JSON")
+        except RecursionError:
+            _logger.info("Gelato webhook: the body is nested too deeply to read; ignored")
+            return self._gelato_answer(400, "body is nested too deeply")
 
         event_model_sudo._gelato_receive(company_id, payload)
         return self._gelato_answer(200, "ok")

@@ -106,8 +106,11 @@ class DeliveryCarrier(models.Model):
             answer = order.company_id._gelato_make_request(
                 "order", "orders:quote", payload, timeout=order._gelato_request_timeout()
             )
+            if not isinstance(answer.get("quotes"), list):
+                # An empty or shapeless answer is not "no shipping there".
+                raise ValueError("the answer has no list of quotes")
             price, min_days, max_days, currencies, missing = utils.rate_from_quotes(
-                answer.get("quotes") or [],
+                answer["quotes"],
                 const.SERVICE_LEVEL_METHOD_TYPES[self.gelato_service_level],
             )
         except GelatoApiError as error:

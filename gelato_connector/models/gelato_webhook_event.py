@@ -7,7 +7,7 @@ import psycopg2.errors
 
 from odoo import api, fields, models, tools
 
-from .. import const
+from .. import const, utils
 
 _logger = logging.getLogger(__name__)
 
@@ -95,6 +95,14 @@ class GelatoWebhookEvent(models.Model):
         :param payload: the decoded JSON body (any JSON value).
         :return: the event record, or an empty recordset when nothing was recorded.
         """
+        try:
+            # Strings PostgreSQL cannot store (NUL, lone surrogates from "\ud800" escapes) are
+            # cleaned; a payload nested too deeply to walk is no event.
+            payload = utils.clean_json_strings(payload)
+            payload_text = json.dumps(payload)
+        except RecursionError:
+            _logger.debug("Gelato webhook nested too deeply; ignored")
+            return self.browse()
         event_id, event_type = self._gelato_event_identity(payload)
         if not event_id:
             _logger.debug("Gelato webhook without a usable event id or type; ignored")
@@ -119,7 +127,7 @@ class GelatoWebhookEvent(models.Model):
                 company_id,
                 self._gelato_str(payload.get("orderId")),
                 self._gelato_str(payload.get("orderReferenceId")),
-                json.dumps(payload),
+                payload_text,
                 self.env.uid or 1,
                 self.env.uid or 1,
             ],
@@ -150,6 +158,11 @@ class GelatoWebhookEvent(models.Model):
             return None, None
         event_id, event_type = event_id.strip()[:255], event_type.strip()[:64]
         return (event_id, event_type) if event_id and event_type else (None, None)
+
+    @staticmethod
+    def _gelato_is_status(value):
+        """Whether ``value`` is a fulfilment status Gelato documents (any JSON value accepted)."""
+        return isinstance(value, str) and value in const.FULFILLMENT_STATUS_LABELS
 
     @staticmethod
     def _gelato_str(value):
@@ -206,7 +219,7 @@ class GelatoWebhookEvent(models.Model):
         self.ensure_one()
         gelato_order_id = self._gelato_str(payload.get("orderId"))
         status = payload.get(status_key)
-        if status_key and status not in const.FULFILLMENT_STATUS_LABELS:
+        if status_key and not self._gelato_is_status(status):
             self._gelato_ignore("unknown status %r" % (status,))
             return None, None, None
         order = self._gelato_find_sale_order(payload) if gelato_order_id else None
@@ -224,7 +237,7 @@ class GelatoWebhookEvent(models.Model):
                 {
                     "itemReferenceId": self._gelato_str(str(item.get("itemReferenceId") or "")),
                     "fulfillmentStatus": item.get("fulfillmentStatus")
-                    if item.get("fulfillmentStatus") in const.FULFILLMENT_STATUS_LABELS
+                    if self._gelato_is_status(item.get("fulfillmentStatus"))
                     else status,
                     "fulfillments": self._gelato_clean_fulfillments(item.get("fulfillments")),
                 }

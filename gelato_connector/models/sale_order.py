@@ -1102,12 +1102,16 @@ class SaleOrder(models.Model):
         :raise GelatoApiError: (strict only) when Gelato failed or refused.
         """
         try:
-            company._gelato_make_request(
+            answer = company._gelato_make_request(
                 "order",
                 "orders/%s" % gelato_id,
                 method="DELETE",
                 timeout=self._gelato_request_timeout(),
             )
+            if not isinstance(answer, dict):
+                # Gelato answers no body (or an object): this is not its answer, and the
+                # draft may still be there.
+                raise company._gelato_unexpected_answer("the deletion answered something else")
         except GelatoApiError as error:
             if error.status_code != 404:
                 _logger.warning("Could not delete Gelato draft %s: %s", gelato_id, error.args[0])

@@ -121,6 +121,18 @@ class TestGelatoDelivery(GelatoOrderMixin, GelatoTransactionCase):
         self.assertFalse(result["success"])
         self.assertIn("did not answer in time", result["error_message"])
 
+    def test_garbage_quote_is_not_taken_for_no_shipping(self):
+        """Found by the bad-input run (bench/bench_bad_input.py): an empty answer to the quote
+        said the shipping method was not available to the country (the web shop then hides
+        it) instead of asking to try again."""
+        order = self._gelato_quotation()
+        for fault in ({"kind": "empty"}, {"kind": "wrong_json", "body": {"quotes": None}}):
+            with self.subTest(fault=fault):
+                self.sandbox.admin("faults", {**fault, "endpoint": "POST /v4/orders:quote"})
+                result = self.standard.rate_shipment(order)
+                self.assertFalse(result["success"])
+                self.assertIn("something unexpected. Try again later", result["error_message"])
+
     def test_rate_in_the_order_currency(self):
         eur = self.env.ref("base.EUR")
         eur.active = True

@@ -269,6 +269,27 @@ class TestGelatoOrderSend(GelatoSendMixin, GelatoHttpCase):
                 self.assertEqual(order.gelato_state, "sent")
                 self.assertOneGelatoOrder(order)
 
+    def test_garbage_answer_to_a_draft_deletion_keeps_the_draft_in_mind(self):
+        """Found by the bad-input run: a deletion answered with JSON of another type (not the
+        empty answer Gelato gives) was taken for done, a new draft was placed, and the old
+        one stayed at Gelato for good."""
+        for body in ("OK", [], 5):
+            with self.subTest(body=body):
+                self.sandbox.reset()
+                order = self._confirmed()
+                self.sandbox.fault("empty", endpoint="POST /v4/orders", when="after")
+                self.run_send_job()
+                self.assertEqual(self._sandbox_counters(order.name)["drafts"], 1)
+                self.make_due(order)
+                self.sandbox.fault("wrong_json", endpoint="DELETE /v4/orders/*", body=body)
+                self.run_send_job()
+                self.assertEqual(order.gelato_state, "queued")
+                self.assertIn("Gelato answered with something unexpected", order.gelato_last_error)
+                self.make_due(order)
+                self.run_send_job()
+                self.assertEqual(order.gelato_state, "sent")
+                self.assertOneGelatoOrder(order)
+
     def test_garbage_on_refresh_and_the_sync_cron(self):
         """Found by the bad-input run: garbage to GET /v4/orders/{id} crashed the Refresh button
         and the hourly sync, which then skipped every other order of its batch, every hour."""

@@ -3,6 +3,7 @@
 import io
 import struct
 import zlib
+from unittest.mock import patch
 
 from PIL import Image
 from pypdf import PdfWriter
@@ -234,6 +235,22 @@ class TestPrintFileCheck(BaseCase):
             with self.subTest(name=name):
                 result = utils.check_print_file(data, name, *AREA)
                 self.assertEqual((result["status"], result["file_type"]), ("warning", "png"))
+
+    def test_hostile_file_names_never_move_the_check_into_odoo(self):
+        """Found by the bad-input run (bench/bench_bad_input.py): a file name over 128 KB
+        could not be passed to the isolated check, which then ran inside the Odoo process
+        (a PDF bomb named so would exhaust the worker's memory); a lone surrogate in the
+        name crashed the upload."""
+        data = make_png(pixels(300, 200), pixels(400, 200))
+        with patch.object(
+            print_file_check, "inspect_print_file", side_effect=AssertionError("checked here")
+        ):
+            for name in ("b" * 200_000 + ".png", "poster\ud800.png"):
+                with self.subTest(length=len(name)):
+                    result = utils.check_print_file(data, name, *AREA)
+                    self.assertEqual((result["status"], result["file_type"]), ("warning", "png"))
+            result = utils.check_print_file(data, "b" * 200_000 + ".pdf", *AREA)
+            self.assertEqual(codes(result, "error"), ["type_mismatch"])
 
     def test_isolated_check_gives_the_same_answer(self):
         data = make_png(pixels(300, 200), pixels(400, 200))

@@ -161,6 +161,12 @@ class TestPrintFiles(PrintFileFixtures, TransactionCase):
         file = self.upload(self.tee, "default", good_png(), "front\x00.png")
         self.assertEqual((file.filename, file.check_state), ("front.png", "ok"))
 
+    def test_file_name_with_a_lone_surrogate_is_cleaned(self):
+        """Found by the bad-input run: a lone surrogate in the file name (a JSON-RPC client
+        can send one) crashed the upload with a UnicodeEncodeError."""
+        file = self.upload(self.tee, "default", good_png(), "front\ud800.png")
+        self.assertEqual((file.filename, file.check_state), ("front\ufffd.png", "ok"))
+
     def test_replacing_a_file_checks_it_again(self):
         file = self.upload(self.tee, "default", good_png(), "front.png")
         with self.assertRaises(ValidationError):

@@ -126,6 +126,34 @@ class TestGelatoWebhookGate(HttpCase):
             self.assertEqual(self.post(payload).status_code, 200)
         self.assertEqual(self.Event.search_count([("event_id", "=", "spc_dup")]), 1)
 
+    def test_hostile_json_is_answered_without_a_500(self):
+        """Found by the bad-input run (bench/bench_bad_input.py): deep nesting, a NUL character
+        or a lone surrogate (JSON escapes \\u0000, \\ud800) in an authenticated body made
+        the webhook answer 500 (Gelato retries those for days); a status that is a list or an
+        object was not ignored: it crashed the event (a traceback logged, the event recorded
+        as an error)."""
+        deep = "[" * 100_000 + "]" * 100_000
+        self.assertEqual(self.post(None, raw=deep).status_code, 400)
+        raw_events = [
+            '{"id": "os_nul\\u0000", "event": "order_status_updated"}',
+            '{"id": "os_surrogate", "event": "order_status_updated", "orderId": "\\ud800", '
+            '"orderReferenceId": "S\\u0000", "fulfillmentStatus": "passed"}',
+            '{"id": "os_type", "event": "order_status\\u0000_updated"}',
+        ]
+        for raw in raw_events:
+            with self.subTest(raw=raw):
+                self.assertEqual(self.post(None, raw=raw).status_code, 200)
+        self.assertEqual(
+            sorted(self.Event.search([]).mapped("event_id")), ["os_nul", "os_surrogate", "os_type"]
+        )
+        self.assertEqual(
+            self.Event.search([("event_id", "=", "os_surrogate")]).gelato_order_id, "\ufffd"
+        )
+        for event_id, status in (("os_list", ["passed"]), ("os_dict", {"a": 1})):
+            payload = self.event(event_id, fulfillmentStatus=status)
+            self.assertEqual(self.post(payload).status_code, 200)
+            self.assertEqual(self.Event.search([("event_id", "=", event_id)]).state, "ignored")
+
     def test_get_is_not_allowed(self):
         response = self.url_open(const.WEBHOOK_ROUTE)
         self.assertEqual(response.status_code, 405)

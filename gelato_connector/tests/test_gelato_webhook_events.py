@@ -257,6 +257,21 @@ class TestGelatoWebhookEvents(GelatoSendMixin, GelatoHttpCase):
         self.post(self.status_event(order, "teleported", lines))
         self.assertEqual(order.gelato_order_ids.fulfillment_status, "created")
 
+    def test_statuses_of_the_wrong_type_change_nothing(self):
+        """Found by the bad-input run (bench/bench_bad_input.py): a status that is a list or
+        an object crashed the event (a traceback logged, the event recorded as an error)."""
+        order, lines = self._sent_order()
+        events = [self.status_event(order, ["shipped"], lines), self.status_event(order, "passed")]
+        events[1]["items"] = [{"itemReferenceId": str(lines[0].id), "fulfillmentStatus": {}}]
+        for payload in events:
+            self.post(payload)
+        states = self.env["gelato.webhook.event"].search(
+            [("event_id", "in", [e["id"] for e in events])]
+        )
+        self.assertEqual(sorted(states.mapped("state")), ["done", "ignored"])
+        self.assertEqual(order.gelato_order_ids.fulfillment_status, "passed")
+        self.assertEqual(lines[0].gelato_status, "passed", "the item follows its order's status")
+
     def test_secret_of_another_company_does_not_reach_this_company_orders(self):
         order, lines = self._sent_order()
         self.env["res.company"].sudo().create(

@@ -9,7 +9,8 @@ from odoo.tests import HttpCase, tagged
 from odoo.addons.gelato_connector import const
 
 SECRET = "fuzz-webhook-secret"
-# `make bench` runs the fuzz at 10,000 examples; `make test` at this default.
+# `make test` runs this fuzz at this default; `make bench` (bench/bench_bad_input.py) posts
+# 10,000 examples to a real Odoo server.
 EXAMPLES = int(os.environ.get("GELATO_FUZZ_EXAMPLES", "600"))
 
 # Shapes of Gelato's events (https://dashboard.gelato.com/docs/webhooks/), to mutate.
