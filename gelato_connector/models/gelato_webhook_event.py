@@ -211,6 +211,14 @@ class GelatoWebhookEvent(models.Model):
                 limit=1,
             )
         if order:
+            # One order's events are applied one after the other: this row update waits for a
+            # concurrent event of the same order (two deliveries at once, or Gelato retrying a
+            # slow one) and then fails with a serialisation error, so that Odoo replays this
+            # request on a fresh snapshot that sees what the other one did (its tracking codes,
+            # its status) instead of adding them a second time.
+            self.env.cr.execute(
+                "UPDATE sale_order SET write_date = write_date WHERE id = %s", [order.id]
+            )
             self.sale_order_id = order
         return order
 

@@ -21,3 +21,4 @@ from . import test_gelato_website_checkout
 from . import test_gelato_website_tour
 from . import test_gelato_website_publish
 from . import test_gelato_website_portal
+from . import test_gelato_webhook_concurrency
