@@ -47,3 +47,14 @@ if [ $# -eq 0 ] || [ -n "${GELATO_TEST_INVENTORY:-}" ]; then
         gelato_connector/tests/test_gelato_order_updates.py \
         gelato_connector/tests/test_gelato_website_cart.py
 fi
+
+# Last, the reliability runs (bench/test_reliability.py), short versions: each starts its own
+# Odoo server and Gelato sandbox on this database, puts orders and events through them (faults,
+# duplicates, reordering, concurrent senders, bad input) and fails when anything was lost or
+# duplicated. `make bench` runs them at full size. Only for the whole suite (no ARGS) or when
+# GELATO_TEST_RELIABILITY=1.
+if [ $# -eq 0 ] || [ -n "${GELATO_TEST_RELIABILITY:-}" ]; then
+    log "Running the reliability runs (short versions)"
+    BENCH_DB=$DB BENCH_ODOO_CONF=$CONF BENCH_RUN_ID=test-$DB ODOO_SRC=$ODOO_SRC \
+        "$PY" -m pytest -p no:odoo bench/test_reliability.py
+fi
