@@ -54,14 +54,16 @@ from pathlib import Path
 import requests
 from common import (
     REPO_ROOT,
-    SANDBOX_API_KEY,
     WEBHOOK_SECRET,
     Bench,
     OdooServer,
     Sandbox,
     bench_database,
+    create_customer,
     machine_note,
     odoo_env,
+    point_company_at_sandbox,
+    template_fixture,
     timer,
 )
 from hypothesis import HealthCheck, given, settings
@@ -1440,38 +1442,9 @@ def setup_orders_env(env, tag, sandbox_url, base_url):
         "gelato_approval_mode": company.gelato_approval_mode,
         "web.base.url": env["ir.config_parameter"].get_param("web.base.url"),
     }
-    company.write(
-        {
-            "gelato_api_key": SANDBOX_API_KEY,
-            "gelato_api_url": sandbox_url,
-            "gelato_approval_mode": "automatic",
-            "street": company.street or "Storgatan 1",
-            "city": company.city or "Lund",
-            "zip": company.zip or "22350",
-            "country_id": company.country_id.id or env.ref("base.se").id,
-        }
-    )
-    if company.country_id.code in ("US", "CA", "AU") and not company.state_id:
-        company.state_id = env["res.country.state"].search(
-            [("country_id", "=", company.country_id.id)], limit=1
-        )
-    env["ir.config_parameter"].set_param("web.base.url", base_url)
-    customer = env["res.partner"].create(
-        {
-            "name": "Ada Lovelace",
-            "street": "Drottninggatan 12",
-            "city": "Stockholm",
-            "zip": "111 51",
-            "country_id": env.ref("base.se").id,
-            "email": "ada@example.com",
-        }
-    )
-    template_data = json.loads(
-        (REPO_ROOT / "tools/gelato_sandbox/fixtures/templates/poster-30x40-matte.json").read_text(
-            encoding="utf-8"
-        )
-    )
-    template_data["previewUrl"] = ""
+    point_company_at_sandbox(env, sandbox_url, base_url)
+    customer = create_customer(env)
+    template_data = template_fixture(POSTER_TEMPLATE)
     template = env["product.template"].create(
         {
             "name": "Bad input Gelato poster %s" % tag,

@@ -20,23 +20,15 @@ Full size (`make bench`): 300 orders; `make test` runs 30.
 import json
 import queue
 import random
-import sys
 import threading
 import time
 
 import reliability as rel
 import requests
 from common import (
-    REPO_ROOT,
-    RESULTS_DIR,
     WEBHOOK_SECRET,
     Bench,
-    OdooServer,
-    Sandbox,
-    bench_database,
-    free_port,
     machine_note,
-    odoo_env,
 )
 
 SIZES = {"full": {"orders": 300, "batch": 5}, "short": {"orders": 30, "batch": 3}}
@@ -52,37 +44,20 @@ def run(size="full"):
         "webhooks arrive (some twice at once); %s" % (size, params["orders"], machine_note()),
         flush=True,
     )
-    registry, make_env = odoo_env()
-    port = free_port()
-    odoo_url = "http://127.0.0.1:%s" % port
     rng = rel.new_rng("concurrency")
-    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
-    with Sandbox(
-        webhook_url=odoo_url + "/gelato/webhook",
-        log_path=RESULTS_DIR / ("%s-sandbox.log" % bench.name),
-        log_level="WARNING",
-    ) as sandbox:
-        sandbox.admin("config", {"latency_ms": 15, "webhook_retry_delay": 1})
-        with registry.cursor() as cr:
-            ids = rel.configure(make_env(cr), sandbox.url, odoo_url)
-        with OdooServer(
-            *bench_database(),
-            workers=2,
-            cron_threads=1,
-            port=port,
-            log_path=RESULTS_DIR / ("%s-odoo.log" % bench.name),
-        ):
-            racer = Racer(odoo_url, sandbox, rng)
-            started = time.monotonic()
-            with rel.SendWorkers(2, batch_size=3) as workers:
-                names = _drive(bench, registry, make_env, sandbox, ids, params, rng, racer)
-                worker_stats = workers.stop()
-            if not rel.wait_for_webhooks(sandbox, timeout=900):
-                bench.problem("the sandbox still had events to deliver after 15 minutes")
-            racer.stop()
-            seconds = time.monotonic() - started
-            tally = rel.compare_with_sandbox(bench, registry, sandbox, names)
-            deliveries, distinct, _duplicates = rel.check_events(bench, registry, sandbox)
+    with rel.world(bench, sandbox_config={"latency_ms": 15}) as world:
+        registry, sandbox = world.registry, world.sandbox
+        racer = Racer(world.odoo_url, sandbox, rng)
+        started = time.monotonic()
+        with rel.SendWorkers(2, batch_size=3) as workers:
+            names = _drive(bench, world, params, rng, racer)
+            worker_stats = workers.stop()
+        if not rel.wait_for_webhooks(sandbox, timeout=900):
+            bench.problem("the sandbox still had events to deliver after 15 minutes")
+        racer.stop()
+        seconds = time.monotonic() - started
+        tally = rel.compare_with_sandbox(bench, registry, sandbox, names)
+        deliveries, distinct, _duplicates = rel.check_events(bench, registry, sandbox)
     extra = tally["extra creates (drafts deleted and made again)"]
     if extra:
         bench.problem("%s orders were created more than once at Gelato" % extra)
@@ -122,12 +97,13 @@ def run(size="full"):
     return bench
 
 
-def _drive(bench, registry, make_env, sandbox, ids, params, rng, racer):
+def _drive(bench, world, params, rng, racer):
     """Confirm orders in a thread; move each placed order to delivered (some split first)."""
+    registry, sandbox = world.registry, world.sandbox
     confirmer = rel.Confirmer(
         registry,
-        make_env,
-        ids,
+        world.make_env,
+        world.ids,
         params["orders"],
         rel.new_rng("concurrency-confirm"),
         params["batch"],
@@ -219,11 +195,5 @@ class Racer:
         self.thread.join(timeout=900)
 
 
-def main():
-    bench = run(rel.size())
-    print("  written to %s" % bench.write().relative_to(REPO_ROOT))
-    sys.exit(1 if bench.problems else 0)
-
-
 if __name__ == "__main__":
-    main()
+    rel.main(run)

@@ -13,20 +13,12 @@ Gelato without its sale order.
 Full size (`make bench`): 500 orders; `make test` runs 30.
 """
 
-import sys
 import time
 
 import reliability as rel
 from common import (
-    REPO_ROOT,
-    RESULTS_DIR,
     Bench,
-    OdooServer,
-    Sandbox,
-    bench_database,
-    free_port,
     machine_note,
-    odoo_env,
 )
 
 SIZES = {"full": {"orders": 500, "rounds": 4}, "short": {"orders": 30, "rounds": 3}}
@@ -47,68 +39,58 @@ def run(size="full"):
         % (size, params["orders"], FAULT["rate"] * 100, ", ".join(FAULT["kinds"]), machine_note()),
         flush=True,
     )
-    registry, make_env = odoo_env()
-    port = free_port()
-    odoo_url = "http://127.0.0.1:%s" % port
-    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
-    with Sandbox(
-        log_path=RESULTS_DIR / ("%s-sandbox.log" % bench.name), log_level="WARNING"
-    ) as sandbox:
-        # A hang outlasts the connector's timeout (2 s here) without stalling the run for long.
-        sandbox.admin("config", {"hang_seconds": 4, "retry_after": 1})
-        with registry.cursor() as cr:
-            ids = rel.configure(make_env(cr), sandbox.url, odoo_url, request_timeout=2)
-        with OdooServer(
-            *bench_database(),
-            workers=2,
-            cron_threads=1,
-            port=port,
-            log_path=RESULTS_DIR / ("%s-odoo.log" % bench.name),
-        ):
-            sandbox.admin("faults", FAULT)
-            started = time.monotonic()
-            names = rel.confirm(
-                registry, make_env, ids, params["orders"], rel.new_rng("faults"), batch=25
-            )
-            for round_ in range(params["rounds"]):
-                _wait_until_nothing_due(registry, timeout=900)
-                print(
-                    "  round %s: %s after %.0f s; the clock moves on"
-                    % (round_ + 1, _states_text(registry, names), time.monotonic() - started),
-                    flush=True,
-                )
-                rel.fast_forward(registry, make_env)
+    # A hang outlasts the connector's timeout (2 s here) without stalling the run for long.
+    with rel.world(
+        bench,
+        webhooks=False,
+        sandbox_config={"hang_seconds": 4, "retry_after": 1},
+        request_timeout=2,
+    ) as world:
+        registry, make_env, sandbox = world.registry, world.make_env, world.sandbox
+        sandbox.admin("faults", FAULT)
+        started = time.monotonic()
+        names = rel.confirm(
+            registry, make_env, world.ids, params["orders"], rel.new_rng("faults"), batch=25
+        )
+        for round_ in range(params["rounds"]):
             _wait_until_nothing_due(registry, timeout=900)
-            with_faults = time.monotonic() - started
-            faulty = rel.states(registry, names)
-            fired = sandbox.admin("counters")["faults"]
-            sandbox.admin("faults", method="DELETE")
-            stopped = time.monotonic()
-            drained = rel.wait_until(
-                lambda: not rel.states(registry, names).get("queued"),
-                timeout=900,
-                interval=2,
-                tick=lambda: rel.fast_forward(registry, make_env),
+            print(
+                "  round %s: %s after %.0f s; the clock moves on"
+                % (round_ + 1, _states_text(registry, names), time.monotonic() - started),
+                flush=True,
             )
-            drain_seconds = time.monotonic() - stopped
-            if not drained:
-                bench.problem("orders still queued 15 minutes after the faults stopped")
-            final = rel.states(registry, names)
-            with registry.cursor() as cr:
-                cr.execute(
-                    "SELECT name, gelato_last_error FROM sale_order "
-                    "WHERE name = ANY(%s) AND gelato_state = 'error'",
-                    [names],
-                )
-                for name, error in cr.fetchall():
-                    bench.problem("%s ended in error: %s" % (name, error))
-                cr.execute(
-                    "SELECT count(*) FROM mail_message m JOIN sale_order so ON m.res_id = so.id "
-                    "AND m.model = 'sale.order' WHERE so.name = ANY(%s) AND m.body LIKE %s",
-                    [names, "%could not take the order yet%"],
-                )
-                retried_orders = cr.fetchone()[0]
-            tally = rel.compare_with_sandbox(bench, registry, sandbox, names, mails=False)
+            rel.fast_forward(registry, make_env)
+        _wait_until_nothing_due(registry, timeout=900)
+        with_faults = time.monotonic() - started
+        faulty = rel.states(registry, names)
+        fired = sandbox.admin("counters")["faults"]
+        sandbox.admin("faults", method="DELETE")
+        stopped = time.monotonic()
+        drained = rel.wait_until(
+            lambda: not rel.states(registry, names).get("queued"),
+            timeout=900,
+            interval=2,
+            tick=lambda: rel.fast_forward(registry, make_env),
+        )
+        drain_seconds = time.monotonic() - stopped
+        if not drained:
+            bench.problem("orders still queued 15 minutes after the faults stopped")
+        final = rel.states(registry, names)
+        with registry.cursor() as cr:
+            cr.execute(
+                "SELECT name, gelato_last_error FROM sale_order "
+                "WHERE name = ANY(%s) AND gelato_state = 'error'",
+                [names],
+            )
+            for name, error in cr.fetchall():
+                bench.problem("%s ended in error: %s" % (name, error))
+            cr.execute(
+                "SELECT count(*) FROM mail_message m JOIN sale_order so ON m.res_id = so.id "
+                "AND m.model = 'sale.order' WHERE so.name = ANY(%s) AND m.body LIKE %s",
+                [names, "%could not take the order yet%"],
+            )
+            retried_orders = cr.fetchone()[0]
+        tally = rel.compare_with_sandbox(bench, registry, sandbox, names, mails=False)
     faults_fired = sum(fired.values())
     bench.record("orders confirmed", len(names), "orders")
     bench.record("faults Gelato answered with", faults_fired, "faults", note=_kinds(fired))
@@ -163,11 +145,5 @@ def _wait_until_nothing_due(registry, timeout):
     return rel.wait_until(nothing_due, timeout=timeout, interval=1)
 
 
-def main():
-    bench = run(rel.size())
-    print("  written to %s" % bench.write().relative_to(REPO_ROOT))
-    sys.exit(1 if bench.problems else 0)
-
-
 if __name__ == "__main__":
-    main()
+    rel.main(run)

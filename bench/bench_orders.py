@@ -15,22 +15,22 @@ database with gelato_connector: BENCH_DB=... BENCH_ODOO_CONF=... python bench/be
 
 import base64
 import io
-import json
 import os
 import statistics
 import time
-from pathlib import Path
 
 from common import (
-    REPO_ROOT,
     SANDBOX_API_KEY,
     Bench,
     OdooServer,
     Sandbox,
     bench_database,
     count_queries,
+    create_customer,
     machine_note,
     odoo_env,
+    point_company_at_sandbox,
+    template_fixture,
 )
 
 SANDBOX_KEY = SANDBOX_API_KEY
@@ -50,41 +50,11 @@ def png(width_mm, height_mm, dpi):
 
 def setup(env, sandbox_url, base_url):
     """Company pointed at the sandbox, a customer, 50 Gelato products and 50 ordinary ones."""
-    company = env.company
-    company.write(
-        {
-            "gelato_api_key": SANDBOX_KEY,
-            "gelato_api_url": sandbox_url,
-            "gelato_approval_mode": "automatic",
-            "street": company.street or "Storgatan 1",
-            "city": company.city or "Lund",
-            "zip": company.zip or "22350",
-            "country_id": company.country_id.id or env.ref("base.se").id,
-        }
-    )
-    if company.country_id.code in ("US", "CA", "AU") and not company.state_id:
-        company.state_id = env["res.country.state"].search(
-            [("country_id", "=", company.country_id.id)], limit=1
-        )
-    env["ir.config_parameter"].set_param("web.base.url", base_url)
-    customer = env["res.partner"].create(
-        {
-            "name": "Ada Lovelace",
-            "street": "Drottninggatan 12",
-            "city": "Stockholm",
-            "zip": "111 51",
-            "country_id": env.ref("base.se").id,
-            "email": "ada@example.com",
-        }
-    )
+    point_company_at_sandbox(env, sandbox_url, base_url, api_key=SANDBOX_KEY)
+    customer = create_customer(env)
     # 50 one-variant Gelato products, made as a synchronisation makes them (from the sandbox's
     # template, without the network), each with its own print file.
-    template_data = json.loads(
-        (
-            Path(REPO_ROOT) / "tools/gelato_sandbox/fixtures/templates/poster-30x40-matte.json"
-        ).read_text(encoding="utf-8")
-    )
-    template_data["previewUrl"] = ""
+    template_data = template_fixture("poster-30x40-matte")
     templates = env["product.template"].create(
         [
             {

@@ -14,20 +14,12 @@ Full size (`make bench`): 1,000 orders and about 10,000 events; `make test` runs
 Run one size directly: ``python bench/bench_soak.py short`` (with BENCH_DB/BENCH_ODOO_CONF).
 """
 
-import sys
 import time
 
 import reliability as rel
 from common import (
-    REPO_ROOT,
-    RESULTS_DIR,
     Bench,
-    OdooServer,
-    Sandbox,
-    bench_database,
-    free_port,
     machine_note,
-    odoo_env,
 )
 
 SIZES = {
@@ -57,28 +49,10 @@ def run(size="full"):
         "split orders); %s" % (size, params["orders"], params["events"], machine_note()),
         flush=True,
     )
-    registry, make_env = odoo_env()
-    port = free_port()
-    odoo_url = "http://127.0.0.1:%s" % port
-    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
-    with Sandbox(
-        webhook_url=odoo_url + "/gelato/webhook",
-        log_path=RESULTS_DIR / ("%s-sandbox.log" % bench.name),
-        log_level="WARNING",
-    ) as sandbox:
-        sandbox.admin("config", {"webhook_retry_delay": 1})
-        with registry.cursor() as cr:
-            ids = rel.configure(make_env(cr), sandbox.url, odoo_url)
-        with OdooServer(
-            *bench_database(),
-            workers=2,
-            cron_threads=1,
-            port=port,
-            log_path=RESULTS_DIR / ("%s-odoo.log" % bench.name),
-        ):
-            names, figures = _drive(bench, registry, make_env, sandbox, ids, params, rng)
-            tally = rel.compare_with_sandbox(bench, registry, sandbox, names)
-            deliveries, distinct, duplicates = rel.check_events(bench, registry, sandbox)
+    with rel.world(bench) as world:
+        names, figures = _drive(bench, world, params, rng)
+        tally = rel.compare_with_sandbox(bench, world.registry, world.sandbox, names)
+        deliveries, distinct, duplicates = rel.check_events(bench, world.registry, world.sandbox)
     bench.record("orders confirmed during the run", len(names), "orders")
     bench.record("Gelato orders (parts, splits included)", tally["parts"], "parts")
     bench.record("events delivered (duplicates included)", deliveries, "events")
@@ -105,11 +79,17 @@ def run(size="full"):
     return bench
 
 
-def _drive(bench, registry, make_env, sandbox, ids, params, rng):
+def _drive(bench, world, params, rng):
     """Confirm orders in a thread while moving the placed ones forward in held rounds."""
+    registry, sandbox = world.registry, world.sandbox
     started = time.monotonic()
     confirmer = rel.Confirmer(
-        registry, make_env, ids, params["orders"], rel.new_rng("soak-confirm"), params["batch"]
+        registry,
+        world.make_env,
+        world.ids,
+        params["orders"],
+        rel.new_rng("soak-confirm"),
+        params["batch"],
     )
     rounds = Rounds(sandbox, rng, params["events"])
     deadline = time.monotonic() + (3600 if params["orders"] > 100 else 600)
@@ -196,11 +176,5 @@ def _plan(rng):
     return [target]
 
 
-def main():
-    bench = run(rel.size())
-    print("  written to %s" % bench.write().relative_to(REPO_ROOT))
-    sys.exit(1 if bench.problems else 0)
-
-
 if __name__ == "__main__":
-    main()
+    rel.main(run)

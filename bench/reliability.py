@@ -23,9 +23,22 @@ import sys
 import threading
 import time
 from collections import Counter, defaultdict
+from contextlib import contextmanager
 from pathlib import Path
 
-from common import REPO_ROOT, SANDBOX_API_KEY, WEBHOOK_SECRET, odoo_env
+from common import (
+    REPO_ROOT,
+    RESULTS_DIR,
+    WEBHOOK_SECRET,
+    OdooServer,
+    Sandbox,
+    bench_database,
+    create_customer,
+    free_port,
+    odoo_env,
+    point_company_at_sandbox,
+    template_fixture,
+)
 
 POSTER_UID = "flat_300x400-mm_170-gsm-65lb-uncoated_4-0_ver"
 MUG_UID = "mug_product_msz_11-oz_mmat_ceramic-white_cl_4-0"
@@ -45,6 +58,51 @@ JOURNEY = ("passed", "shipped", "in_transit", "delivered")  # the steps posted i
 SHIPPED_SUBJECT = "is on its way"
 DELIVERED_SUBJECT = "has been delivered"
 NOTE_RE = re.compile(r"Gelato order ([\w-]+): ([\w ]+)\.")
+
+
+class World:
+    """What a run works with: the database, the sandbox, the Odoo server, the records."""
+
+    def __init__(self, registry, make_env, sandbox, odoo_url, ids):
+        self.registry = registry
+        self.make_env = make_env
+        self.sandbox = sandbox
+        self.odoo_url = odoo_url
+        self.ids = ids
+
+
+@contextmanager
+def world(bench, webhooks=True, sandbox_config=None, request_timeout=3):
+    """The sandbox (POSTing its webhooks to the server when ``webhooks``), the company
+    configured by :func:`configure`, and a real Odoo server (2 HTTP workers, 1 cron worker);
+    their logs go to bench/results/<run>-sandbox.log and -odoo.log."""
+    registry, make_env = odoo_env()
+    port = free_port()
+    odoo_url = "http://127.0.0.1:%s" % port
+    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
+    with Sandbox(
+        webhook_url=odoo_url + "/gelato/webhook" if webhooks else None,
+        log_path=RESULTS_DIR / ("%s-sandbox.log" % bench.name),
+        log_level="WARNING",
+    ) as sandbox:
+        sandbox.admin("config", {"webhook_retry_delay": 1, **(sandbox_config or {})})
+        with registry.cursor() as cr:
+            ids = configure(make_env(cr), sandbox.url, odoo_url, request_timeout)
+        with OdooServer(
+            *bench_database(),
+            workers=2,
+            cron_threads=1,
+            port=port,
+            log_path=RESULTS_DIR / ("%s-odoo.log" % bench.name),
+        ):
+            yield World(registry, make_env, sandbox, odoo_url, ids)
+
+
+def main(run):
+    """A run's command line: ``python bench/bench_<run>.py [full|short]``."""
+    bench = run(size())
+    print("  written to %s" % bench.write().relative_to(REPO_ROOT))
+    sys.exit(1 if bench.problems else 0)
 
 
 def size():
@@ -71,57 +129,21 @@ def configure(env, sandbox_url, odoo_url, request_timeout=3):
 
     :return: dict of record ids (``customer``, ``poster``, ``mug``, ``carrier``).
     """
-    company = env.company
-    company.write(
-        {
-            "gelato_api_key": SANDBOX_API_KEY,
-            "gelato_api_url": sandbox_url,
-            "gelato_approval_mode": "automatic",
-            "gelato_webhook_secret": WEBHOOK_SECRET,
-            "gelato_webhook_header": "signature",
-            "street": company.street or "Storgatan 1",
-            "city": company.city or "Lund",
-            "zip": company.zip or "22350",
-            "country_id": company.country_id.id or env.ref("base.se").id,
-        }
-    )
-    if company.country_id.code in ("US", "CA", "AU") and not company.state_id:
-        company.state_id = env["res.country.state"].search(
-            [("country_id", "=", company.country_id.id)], limit=1
-        )
+    company = point_company_at_sandbox(env, sandbox_url, odoo_url)
+    company.write({"gelato_webhook_secret": WEBHOOK_SECRET, "gelato_webhook_header": "signature"})
     # Other companies must not answer the webhook with this secret.
     (env["res.company"].search([]) - company).write({"gelato_webhook_secret": False})
     icp = env["ir.config_parameter"]
-    icp.set_param("web.base.url", odoo_url)
     icp.set_param("web.base.url.freeze", "True")
     icp.set_param("gelato_connector.order_request_timeout", str(request_timeout))
     customer = env["res.partner"].search([("ref", "=", "REL-CUSTOMER")], limit=1)
     if not customer:
-        customer = env["res.partner"].create(
-            {
-                "name": "Ada Lovelace",
-                "ref": "REL-CUSTOMER",
-                "street": "Drottninggatan 12",
-                "city": "Stockholm",
-                "zip": "111 51",
-                "country_id": env.ref("base.se").id,
-                "email": "ada@example.com",
-                "phone": "+46 8 123 456",
-            }
-        )
+        customer = create_customer(env, ref="REL-CUSTOMER", phone="+46 8 123 456")
     ids = {"customer": customer.id}
     for key, (template_ref, uid) in TEMPLATES.items():
         product = env["product.product"].search([("default_code", "=", PRODUCT_CODE % key)])
         if not product:
-            data = json.loads(
-                (
-                    Path(REPO_ROOT)
-                    / "tools/gelato_sandbox/fixtures/templates"
-                    / ("%s.json" % template_ref)
-                ).read_text(encoding="utf-8")
-            )
-            data["variants"] = [v for v in data["variants"] if v["productUid"] == uid]
-            data["previewUrl"] = ""
+            data = template_fixture(template_ref, uid)
             template = env["product.template"].create(
                 {
                     "name": "Reliability %s" % key,
