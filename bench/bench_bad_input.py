@@ -1996,7 +1996,7 @@ def run(size="full"):
         for part in os.environ.get("BENCH_BAD_INPUT_PARTS", "1,2,3").split(",")
         if part.strip()
     }
-    bench = Bench("bad_input")
+    bench = Bench("bad_input" if size == "full" else "bad_input_%s" % size)
     print("bench_bad_input, size %s (%s)" % (size, machine_note()), flush=True)
     conf, db = bench_database()
     registry, make_env = odoo_env(conf, db, log_level="warn")
