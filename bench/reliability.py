@@ -60,6 +60,10 @@ DELIVERED_SUBJECT = "has been delivered"
 NOTE_RE = re.compile(r"Gelato order ([\w-]+): ([\w ]+)\.")
 
 
+# System parameters a run changes, put back when it ends.
+SETTINGS_KEPT = ("web.base.url", "web.base.url.freeze", "gelato_connector.order_request_timeout")
+
+
 class World:
     """What a run works with: the database, the sandbox, the Odoo server, the records."""
 
@@ -87,15 +91,24 @@ def world(bench, webhooks=True, sandbox_config=None, request_timeout=3):
     ) as sandbox:
         sandbox.admin("config", {"webhook_retry_delay": 1, **(sandbox_config or {})})
         with registry.cursor() as cr:
+            icp = make_env(cr)["ir.config_parameter"]
+            saved = {key: icp.get_param(key) for key in SETTINGS_KEPT}
             ids = configure(make_env(cr), sandbox.url, odoo_url, request_timeout)
-        with OdooServer(
-            *bench_database(),
-            workers=2,
-            cron_threads=1,
-            port=port,
-            log_path=RESULTS_DIR / ("%s-odoo.log" % bench.name),
-        ):
-            yield World(registry, make_env, sandbox, odoo_url, ids)
+        try:
+            with OdooServer(
+                *bench_database(),
+                workers=2,
+                cron_threads=1,
+                port=port,
+                log_path=RESULTS_DIR / ("%s-odoo.log" % bench.name),
+            ):
+                yield World(registry, make_env, sandbox, odoo_url, ids)
+        finally:
+            # The next script on this database must not inherit this run's settings.
+            with registry.cursor() as cr:
+                icp = make_env(cr)["ir.config_parameter"]
+                for key, value in saved.items():
+                    icp.set_param(key, value or False)
 
 
 def main(run):
@@ -302,6 +315,9 @@ def fast_forward(registry, make_env):
     :return: how many orders were made due.
     """
     with registry.cursor() as cr:
+        # Read committed: the update waits for the rows a running batch holds, then takes
+        # them as that batch left them (repeatable read would fail on them).
+        cr.execute("SET TRANSACTION ISOLATION LEVEL READ COMMITTED")
         # Whole seconds, as the ORM writes them: the job compares with a now cut to the second.
         cr.execute(
             """
