@@ -222,15 +222,6 @@ FAKE_EVENTS = [
         "created": "2026-11-22T10:00:00+00:00",
     },
 ]
-STATUS_RANK = {
-    "created": 10,
-    "passed": 20,
-    "in_production": 30,
-    "printed": 40,
-    "shipped": 50,
-    "in_transit": 60,
-    "delivered": 70,
-}
 # Every status the connector knows: an authenticated mutated event about a real order gets
 # "created" instead (below every real order's status), so it cannot move the order and the
 # expected end state stays what the valid events imply.

@@ -40,21 +40,13 @@ from common import (
     template_fixture,
 )
 
+# Gelato's journey, in order (tools/ is on the path once common is imported).
+from gelato_sandbox.orders import PROGRESSION
+
 POSTER_UID = "flat_300x400-mm_170-gsm-65lb-uncoated_4-0_ver"
 MUG_UID = "mug_product_msz_11-oz_mmat_ceramic-white_cl_4-0"
 TEMPLATES = {"poster": ("poster-30x40-matte", POSTER_UID), "mug": ("mug-11oz-15oz", MUG_UID)}
 PRODUCT_CODE = "REL-%s"  # default_code of the run's products (found again on a rerun)
-# Gelato's journey, in order (the sandbox's PROGRESSION).
-PROGRESSION = (
-    "created",
-    "passed",
-    "in_production",
-    "printed",
-    "shipped",
-    "in_transit",
-    "delivered",
-)
-JOURNEY = ("passed", "shipped", "in_transit", "delivered")  # the steps posted in the chatter
 SHIPPED_SUBJECT = "is on its way"
 DELIVERED_SUBJECT = "has been delivered"
 NOTE_RE = re.compile(r"Gelato order ([\w-]+): ([\w ]+)\.")
