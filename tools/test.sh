@@ -18,7 +18,8 @@ cleanup() {
     rm -rf "$CONF" "$REPO_ROOT/.odoo-data/filestore/$DB"
 }
 trap cleanup EXIT
-write_odoo_conf "$CONF" "$DB" 8069 "max_cron_threads = 0"
+# GELATO_TEST_PORT: another port, to run two suites at once (HttpCase serves on it).
+write_odoo_conf "$CONF" "$DB" "${GELATO_TEST_PORT:-8069}" "max_cron_threads = 0"
 
 # payment_demo (Odoo's demo payment provider) is what the web-shop tests pay with; it is not a
 # dependency of gelato_connector.
