@@ -2,12 +2,16 @@
     "name": "Gelato Print-on-Demand Connector",
     "version": "18.0.1.0.0",
     "category": "Sales/Sales",
-    "summary": "Sell Gelato print-on-demand products from Sales and eCommerce, "
-    "fulfilled and shipped by Gelato",
-    "author": "gelato_connector developers",
+    "summary": "Sell Gelato print-on-demand products from Sales (and eCommerce, Inventory "
+    "through the bridge modules), made and shipped by Gelato",
+    "author": "Gelato Connector Developers",
+    "maintainers": ["gelato-connector"],
     "website": "https://github.com/gelato-connector/gelato_connector",
     "license": "LGPL-3",
-    "depends": ["sale_management", "delivery", "website_sale", "portal", "mail"],
+    "depends": ["sale_management", "delivery", "portal", "mail"],
+    # Odoo's own Gelato connector (in newer 18.0 builds) defines the same fields and delivery
+    # type: the two cannot be installed together.
+    "excludes": ["sale_gelato"],
     "external_dependencies": {"python": ["requests", "Pillow", "pypdf"]},
     "data": [
         "security/gelato_connector_security.xml",
@@ -23,15 +27,11 @@
         "views/delivery_carrier_views.xml",
         "views/sale_order_views.xml",
         "views/sale_portal_templates.xml",
-        "views/website_sale_templates.xml",
     ],
     "demo": [
         "data/product_template_demo.xml",
     ],
     "assets": {
-        "web.assets_frontend": [
-            "gelato_connector/static/src/js/**/*",
-        ],
         "web.assets_tests": [
             "gelato_connector/static/tests/tours/**/*",
         ],

@@ -14,14 +14,16 @@ mkdir -p "$DATA"
 write_odoo_conf "$CONF" "$DB" "$HTTP_PORT" "max_cron_threads = 1"
 
 if psql -d postgres -Atqc "select 1 from pg_database where datname = '$DB'" | grep -q 1; then
+    # -i: the web shop and Inventory bridges (new in a database made before the module split).
     log "Updating gelato_connector in $DB"
-    "$PY" "$ODOO_SRC/odoo-bin" -c "$CONF" -u gelato_connector -i payment_demo --stop-after-init --no-http \
-        --log-level=warn || die "Updating gelato_connector in $DB failed (see above)."
+    "$PY" "$ODOO_SRC/odoo-bin" -c "$CONF" -u gelato_connector -i "$GELATO_MODULES,payment_demo" \
+        --stop-after-init --no-http --log-level=warn ||
+        die "Updating gelato_connector in $DB failed (see above)."
 else
     # payment_demo: a test payment provider, so that the web shop's checkout can be tried.
-    log "Creating $DB with gelato_connector and demo data (a few minutes the first time)"
-    "$PY" "$ODOO_SRC/odoo-bin" -c "$CONF" -i gelato_connector,payment_demo --stop-after-init --no-http \
-        --log-level=warn || die "Installing gelato_connector in $DB failed (see above)."
+    log "Creating $DB with $GELATO_MODULES and demo data (a few minutes the first time)"
+    "$PY" "$ODOO_SRC/odoo-bin" -c "$CONF" -i "$GELATO_MODULES,payment_demo" --stop-after-init \
+        --no-http --log-level=warn || die "Installing gelato_connector in $DB failed (see above)."
 fi
 
 # The webhook secret shared by the sandbox and Odoo, kept across runs.

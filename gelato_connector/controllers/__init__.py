@@ -1,2 +1,1 @@
 from . import gelato_connector
-from . import website_sale

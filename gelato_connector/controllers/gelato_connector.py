@@ -6,7 +6,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from odoo import http
 from odoo.http import request
 
-from .. import const, utils
+from ..lib import const, signing
 
 _logger = logging.getLogger(__name__)
 
@@ -76,11 +76,11 @@ class GelatoController(http.Controller):
     def gelato_print_file(self, attachment_id, expires, signature, filename=None, **kwargs):
         """Serve a print file to Gelato when the link's signature is valid and not expired.
 
-        The signature (``utils.sign_print_file``) covers the attachment id and the expiry, so
+        The signature (``signing.sign_print_file``) covers the attachment id and the expiry, so
         neither can be changed; the filename is cosmetic. Only print files are ever served.
         """
         PrintFile = request.env["gelato.print.file"].sudo()  # sudo: Gelato is not a user
-        if not utils.verify_print_file_signature(
+        if not signing.verify_print_file_signature(
             PrintFile._gelato_get_url_secret(), attachment_id, expires, signature
         ):
             _logger.info("Refused a print file request for attachment %s", attachment_id)

@@ -10,4 +10,7 @@ from . import delivery_carrier
 from . import gelato_order
 from . import gelato_tracking
 from . import sale_order
+from . import sale_order_pipeline
+from . import sale_order_payloads
+from . import sale_order_send
 from . import sale_order_line

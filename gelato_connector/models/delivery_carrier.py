@@ -1,10 +1,10 @@
 import logging
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import UserError, ValidationError
 
-from .. import const, utils
-from ..utils import GelatoApiError
+from ..exceptions import GelatoApiError
+from ..lib import const, orders
 
 _logger = logging.getLogger(__name__)
 
@@ -30,7 +30,7 @@ class DeliveryCarrier(models.Model):
     def _check_gelato_service_level(self):
         for carrier in self:
             if carrier.delivery_type == "gelato" and not carrier.gelato_service_level:
-                raise UserError(
+                raise ValidationError(
                     self.env._(
                         "The Gelato shipping method %(name)s needs a service level.",
                         name=carrier.name,
@@ -104,12 +104,15 @@ class DeliveryCarrier(models.Model):
         payload = order._gelato_prepare_quote_payload(lines)
         try:
             answer = order.company_id._gelato_make_request(
-                "order", "orders:quote", payload, timeout=order._gelato_request_timeout()
+                "order",
+                "orders:quote",
+                payload,
+                timeout=self.env["gelato.order"]._gelato_request_timeout(),
             )
             if not isinstance(answer.get("quotes"), list):
                 # An empty or shapeless answer is not "no shipping there".
                 raise ValueError("the answer has no list of quotes")
-            price, min_days, max_days, currencies, missing = utils.rate_from_quotes(
+            price, min_days, max_days, currencies, missing = orders.rate_from_quotes(
                 answer["quotes"],
                 const.SERVICE_LEVEL_METHOD_TYPES[self.gelato_service_level],
             )

@@ -5,7 +5,7 @@ from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.tools.sql import create_unique_index
 
-from .. import const, utils
+from ..lib import const, print_files, signing, text
 
 CHECK_FIELDS = ("datas", "placement_id", "product_id", "filename")
 
@@ -14,7 +14,7 @@ class GelatoPrintFile(models.Model):
     """The artwork Gelato prints on one print area: for every variant of a product, or for one
     variant (it then replaces the product's file on that print area).
 
-    Files are checked when uploaded (``utils.check_print_file``): unreadable files, wrong types
+    Files are checked when uploaded (``print_files.check_print_file``): unreadable files, wrong types
     and resolutions under 150 dpi are refused; under 300 dpi the file is kept with a warning.
     Gelato downloads them through a signed, expiring URL (controllers/gelato_connector.py).
     """
@@ -168,7 +168,7 @@ class GelatoPrintFile(models.Model):
                 )
             self._gelato_check_unique(placement, product)
             if vals.get("filename"):
-                vals["filename"] = utils.clean_filename(vals["filename"])
+                vals["filename"] = text.clean_filename(vals["filename"])
             # Every file is checked; a missing or empty one is refused ("The file is empty").
             vals.update(
                 self._gelato_check_upload(
@@ -185,7 +185,7 @@ class GelatoPrintFile(models.Model):
 
     def write(self, vals):
         if vals.get("filename"):
-            vals = dict(vals, filename=utils.clean_filename(vals["filename"]))
+            vals = dict(vals, filename=text.clean_filename(vals["filename"]))
         # Odoo shrinks image attachments over 1920 px by default: print files stay untouched.
         self_raw = self.with_context(image_no_postprocess=True)
         if self.env.context.get("gelato_skip_check") or not any(f in vals for f in CHECK_FIELDS):
@@ -230,8 +230,8 @@ class GelatoPrintFile(models.Model):
         """
         raw = base64.b64decode(datas)
         width, height = self._gelato_area_size(placement, product)
-        result = utils.check_print_file(raw, filename, width, height)
-        messages = utils.print_file_messages(self.env, result, levels=("error",))
+        result = print_files.check_print_file(raw, filename, width, height)
+        messages = self._gelato_check_messages(result, levels=("error",))
         if result["status"] == "error":
             raise ValidationError(
                 self.env._(
@@ -253,7 +253,7 @@ class GelatoPrintFile(models.Model):
             "page_count": result["page_count"],
             "color_mode": result["color_mode"] or False,
             "check_state": state,
-            "check_message": "\n".join(utils.print_file_messages(self.env, result)) or False,
+            "check_message": "\n".join(self._gelato_check_messages(result)) or False,
         }
         if not filename and result["file_type"]:
             values["filename"] = "print-file.%s" % (
@@ -279,7 +279,7 @@ class GelatoPrintFile(models.Model):
         for file in self:
             raw = base64.b64decode(file.datas or b"")
             width, height = self._gelato_area_size(file.placement_id, file.product_id)
-            result = utils.check_print_file(raw, file.filename, width, height)
+            result = print_files.check_print_file(raw, file.filename, width, height)
             file.with_context(gelato_skip_check=True).write(
                 self._gelato_check_values(result, file.filename)
             )
@@ -299,7 +299,7 @@ class GelatoPrintFile(models.Model):
                         "as the default image, or set the image yourself."
                     )
                 )
-            preview = utils.make_print_file_preview(base64.b64decode(file.datas))
+            preview = print_files.make_print_file_preview(base64.b64decode(file.datas))
             if not preview:
                 raise ValidationError(
                     self.env._(
@@ -344,13 +344,128 @@ class GelatoPrintFile(models.Model):
         attachment = file_sudo._gelato_get_attachment()
         company = file_sudo.company_id or self.env.company
         days = company.gelato_file_url_validity_days or const.PRINT_FILE_URL_VALIDITY_DAYS
-        expires = utils.print_file_url_expiry(time.time(), days)
-        signature = utils.sign_print_file(self._gelato_get_url_secret(), attachment.id, expires)
+        expires = signing.print_file_url_expiry(time.time(), days)
+        signature = signing.sign_print_file(self._gelato_get_url_secret(), attachment.id, expires)
         return "%s%s/%d/%d/%s/%s" % (
             company._gelato_get_public_base_url(),
             const.PRINT_FILE_ROUTE,
             attachment.id,
             expires,
             signature,
-            utils.url_filename(file_sudo.filename, file_sudo.file_type),
+            signing.url_filename(file_sudo.filename, file_sudo.file_type),
         )
+
+    # === BUSINESS METHODS: check messages === #
+
+    @api.model
+    def _gelato_check_templates(self):
+        """For each print-file check code: its message, translated with the finding's params."""
+        return {
+            "empty": lambda p: self.env._("The file is empty.", **p),
+            "too_big": lambda p: self.env._(
+                "The file is %(size_mb)s MB; files up to %(max_mb)s MB are accepted.",
+                **p,
+            ),
+            "unsupported_type": lambda p: self.env._(
+                "%(detected)s files are not accepted here: upload a PNG, JPEG or PDF file.",
+                **p,
+            ),
+            "unknown_type": lambda p: self.env._("This is not a PNG, JPEG or PDF file.", **p),
+            "bad_extension": lambda p: self.env._(
+                "The file's name ends with %(extension)s but it contains %(detected)s data: rename it "
+                "with the right extension.",
+                **p,
+            ),
+            "type_mismatch": lambda p: self.env._(
+                "The file is named %(extension)s but contains %(detected)s data: export it again in "
+                "the right format or rename it.",
+                **p,
+            ),
+            "unreadable": lambda p: self.env._(
+                "The file cannot be read (%(detail)s): export it again.", **p
+            ),
+            "corrupt": lambda p: self.env._(
+                "The file is damaged (%(detail)s): export it again.", **p
+            ),
+            "truncated": lambda p: self.env._(
+                "The file is incomplete (it stops before its end): upload it again or export it again.",
+                **p,
+            ),
+            "too_many_pixels": lambda p: self.env._(
+                "The image has %(megapixels)s megapixels; the limit is %(max_megapixels)s megapixels. "
+                "Export it at 300 dpi at print size.",
+                **p,
+            ),
+            "too_complex": lambda p: self.env._(
+                "The file could not be checked safely (%(detail)s): it is too large or too complex. "
+                "Export a simpler or flattened version.",
+                **p,
+            ),
+            "encrypted": lambda p: self.env._(
+                "The PDF is password-protected: export it without a password.", **p
+            ),
+            "pdf_protected": lambda p: self.env._(
+                "The PDF has usage restrictions (owner password); Gelato may refuse it.",
+                **p,
+            ),
+            "no_pages": lambda p: self.env._("The PDF has no page.", **p),
+            "pdf_pages": lambda p: self.env._(
+                "The PDF has %(count)s pages: only the first one is printed on this print area.",
+                **p,
+            ),
+            "dpi_too_low": lambda p: self.env._(
+                "Resolution too low for printing: %(dpi)s dpi on the %(area_width_mm)s x "
+                "%(area_height_mm)s mm print area (at least %(min_dpi)s dpi; %(width_px)s x "
+                "%(height_px)s pixels for 300 dpi).",
+                **p,
+            ),
+            "dpi_low": lambda p: self.env._(
+                "Low resolution: %(dpi)s dpi on the %(area_width_mm)s x %(area_height_mm)s mm print "
+                "area; %(target_dpi)s dpi (%(width_px)s x %(height_px)s pixels) is recommended.",
+                **p,
+            ),
+            "pdf_page_too_small": lambda p: self.env._(
+                "The PDF page (%(page_width_mm)s x %(page_height_mm)s mm) is far smaller than the "
+                "print area (%(area_width_mm)s x %(area_height_mm)s mm): it would be enlarged more "
+                "than twice. Export it at print size.",
+                **p,
+            ),
+            "pdf_page_small": lambda p: self.env._(
+                "The PDF page (%(page_width_mm)s x %(page_height_mm)s mm) is smaller than the print "
+                "area (%(area_width_mm)s x %(area_height_mm)s mm) and will be enlarged.",
+                **p,
+            ),
+            "pdf_image_dpi_too_low": lambda p: self.env._(
+                "An image in the PDF prints at %(dpi)s dpi: at least %(min_dpi)s dpi is needed.",
+                **p,
+            ),
+            "pdf_image_dpi_low": lambda p: self.env._(
+                "An image in the PDF prints at %(dpi)s dpi; %(target_dpi)s dpi is recommended.",
+                **p,
+            ),
+            "aspect_ratio": lambda p: self.env._(
+                "The artwork's proportions (%(file_ratio)s) differ from the print area's "
+                "(%(area_ratio)s, %(area_width_mm)s x %(area_height_mm)s mm): Gelato will crop or "
+                "pad it.",
+                **p,
+            ),
+            "color_mode": lambda p: self.env._("Colour mode: %(mode)s.", **p),
+        }
+
+    @api.model
+    def _gelato_check_messages(self, result, levels=("error", "warning", "info")):
+        """Readable messages of a ``lib.print_files.check_print_file`` result, in the user's
+        language."""
+        templates = self._gelato_check_templates()
+        messages = []
+        order = {"error": 0, "warning": 1, "info": 2}
+        for finding in sorted(result.get("findings", []), key=lambda f: order.get(f["level"], 3)):
+            if finding["level"] not in levels:
+                continue
+            template = templates.get(finding["code"])
+            try:
+                messages.append(template(finding["params"] or {}) if template else finding["code"])
+            except (KeyError, TypeError, ValueError):
+                # A finding without the params its message names: the code, not a crash.
+                messages.append(finding["code"])
+        return messages

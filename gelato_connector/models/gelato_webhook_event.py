@@ -7,7 +7,7 @@ import psycopg2.errors
 
 from odoo import api, fields, models, tools
 
-from .. import const, utils
+from ..lib import const, text
 
 _logger = logging.getLogger(__name__)
 
@@ -98,7 +98,7 @@ class GelatoWebhookEvent(models.Model):
         try:
             # Strings PostgreSQL cannot store (NUL, lone surrogates from "\ud800" escapes) are
             # cleaned; a payload nested too deeply to walk is no event.
-            payload = utils.clean_json_strings(payload)
+            payload = text.clean_json_strings(payload)
             payload_text = json.dumps(payload)
         except RecursionError:
             _logger.debug("Gelato webhook nested too deeply; ignored")
@@ -256,10 +256,9 @@ class GelatoWebhookEvent(models.Model):
             else None
         )
         comment = payload.get("comment") if isinstance(payload.get("comment"), str) else None
-        changed = order._gelato_apply_fulfillment_status(
-            gelato_order_id, status, items=items, comment=comment
-        )
-        order._gelato_after_status_event(gelato_order_id, status, changed, comment)
+        gelato_order = order._gelato_get_gelato_order(gelato_order_id)
+        changed = gelato_order._gelato_apply_status(status, items=items, comment=comment)
+        gelato_order._gelato_after_status_event(status, changed, comment)
 
     def _gelato_process_order_item_status_updated(self, payload):
         order, gelato_order_id, status = self._gelato_prepare_context(payload, "status")
@@ -290,7 +289,7 @@ class GelatoWebhookEvent(models.Model):
             gelato_order,
         )
         if tracking:
-            order._gelato_log_tracking(gelato_order, tracking)
+            gelato_order._gelato_log_tracking(tracking)
 
     def _gelato_process_order_delivery_estimate_updated(self, payload):
         order, gelato_order_id, _status = self._gelato_prepare_context(payload, None)
@@ -301,7 +300,9 @@ class GelatoWebhookEvent(models.Model):
         if not (min_date or max_date):
             self._gelato_ignore("no delivery date")
             return
-        order._gelato_set_delivery_estimate(gelato_order_id, min_date, max_date)
+        order._gelato_get_gelato_order(gelato_order_id)._gelato_set_delivery_estimate(
+            min_date, max_date
+        )
 
     def _gelato_event_lines(self, order, payload):
         reference = payload.get("itemReferenceId")

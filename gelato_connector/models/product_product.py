@@ -1,7 +1,7 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
-from .product_template import _truncate
+from .product_template import truncate_problems
 
 
 class ProductProduct(models.Model):
@@ -153,7 +153,7 @@ class ProductProduct(models.Model):
                 self.env._(
                     "These Gelato products cannot be ordered yet:\n%(problems)s\nUpload the "
                     "missing print files on the product (Sales tab, Gelato section).",
-                    problems="\n".join(_truncate(self.env, problems)),
+                    problems="\n".join(truncate_problems(self.env, problems)),
                 )
             )
 

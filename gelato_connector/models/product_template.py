@@ -9,11 +9,12 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.fields import Command
 from odoo.osv import expression
-from odoo.tools import float_compare, is_html_empty
+from odoo.tools import float_compare
 from odoo.tools.sql import escape_psql
 
-from .. import const, utils
-from ..utils import GelatoApiError, GelatoTemplateError
+from ..exceptions import GelatoApiError
+from ..lib import const, templates
+from ..lib.templates import GelatoTemplateError
 
 _logger = logging.getLogger(__name__)
 
@@ -88,24 +89,7 @@ class ProductTemplate(models.Model):
                 if template.gelato_is_product and template.id
                 else []
             )
-            template.gelato_missing_print_files = "\n".join(_truncate(self.env, problems))
-
-    # === CRUD METHODS === #
-
-    @api.model_create_multi
-    def create(self, vals_list):
-        """Override of `product`: a Gelato product is published only once it can be ordered."""
-        templates = super().create(vals_list)
-        templates.filtered("is_published")._gelato_check_publishable()
-        return templates
-
-    def write(self, vals):
-        """Override of `product`: a Gelato product is published only once it can be ordered
-        (every variant has its print files)."""
-        res = super().write(vals)
-        if vals.get("is_published") or vals.get("website_published"):
-            self.filtered("is_published")._gelato_check_publishable()
-        return res
+            template.gelato_missing_print_files = "\n".join(truncate_problems(self.env, problems))
 
     # === ACTION METHODS === #
 
@@ -180,14 +164,14 @@ class ProductTemplate(models.Model):
         self.ensure_one()
         ref = (self.gelato_template_ref or "").strip() or (data or {}).get("id", "")
         try:
-            template = utils.parse_template(data, ref)
+            template = templates.parse_template(data, ref)
         except GelatoTemplateError as error:
-            raise UserError(utils.template_error_message(self.env, error)) from error
+            raise UserError(self._gelato_template_error_message(error)) from error
         with self.env.cr.savepoint():
             return self._gelato_apply_template(template)
 
     def _gelato_apply_template(self, template):
-        """Make the product match a parsed template (``utils.parse_template``).
+        """Make the product match a parsed template (``templates.parse_template``).
 
         Writes only what differs, so a synchronisation with nothing new writes nothing.
 
@@ -205,7 +189,7 @@ class ProductTemplate(models.Model):
         resized = self._gelato_sync_variants(template, values, summary)
         self._gelato_sync_placements(template, summary, notes, resized)
         self._gelato_sync_product_info(template, summary, notes)
-        self._gelato_unpublish_if_not_orderable(summary, notes)
+        self._gelato_after_sync(summary, notes)
         result = {"changes": summary, "notes": notes}
         if summary:
             self.message_post(
@@ -490,8 +474,7 @@ class ProductTemplate(models.Model):
         ref = (self.gelato_template_ref or "").strip()
         if template["title"] and (not (self.name or "").strip() or self.name.strip() == ref):
             vals["name"] = template["title"]
-        if not is_html_empty(template["description"]) and is_html_empty(self.description_ecommerce):
-            vals["description_ecommerce"] = template["description"]
+        vals.update(self._gelato_description_vals(template["description"]))
         if template["preview_url"] and not self._gelato_has_image():
             image, error = self._gelato_fetch_preview_image(template["preview_url"])
             if image:
@@ -504,23 +487,21 @@ class ProductTemplate(models.Model):
             self.write(vals)
             summary["product_fields_set"] += len(vals)
 
-    def _gelato_unpublish_if_not_orderable(self, summary, notes):
-        """Take a published product off the web shop when the synchronisation left a variant
-        that cannot be ordered (e.g. Gelato added a print area, or a variant, without a file):
-        shoppers must not be able to buy what cannot be sent to Gelato."""
-        if not self.is_published:
-            return
-        problems = self.product_variant_ids._gelato_orderability_problems()
-        if not problems:
-            return
-        self.is_published = False
-        summary["unpublished"] += 1
-        notes.append(
-            self.env._(
-                "The product was unpublished from the web shop until this is fixed: %(problems)s",
-                problems=" ".join(_truncate(self.env, problems)),
-            )
-        )
+    def _gelato_description_vals(self, description):
+        """Extension point: the product fields to fill from Gelato's description (HTML).
+
+        None in the back office (the sales description would be copied onto every order
+        line); the web shop module fills the shop's description.
+        """
+        return {}
+
+    def _gelato_after_sync(self, summary, notes):
+        """Extension point, after a synchronisation changed the product (the web shop module
+        unpublishes a product that cannot be ordered anymore).
+
+        :param dict summary: the counters of the synchronisation (add to them).
+        :param list notes: messages for the user (append to it).
+        """
 
     def _gelato_has_image(self):
         """Whether the product has an image, without loading it."""
@@ -565,28 +546,36 @@ class ProductTemplate(models.Model):
         """A sentence listing what a synchronisation changed (empty when nothing)."""
         summary = result["changes"]
         labels = {
-            "attributes_created": self.env._("%(count)s attribute(s) created"),
-            "values_created": self.env._("%(count)s attribute value(s) created"),
-            "values_added": self.env._("%(count)s value(s) added"),
-            "values_removed": self.env._("%(count)s value(s) removed"),
-            "lines_removed": self.env._("%(count)s attribute(s) removed"),
-            "variants_created": self.env._("%(count)s variant(s) created"),
-            "variants_removed": self.env._("%(count)s variant(s) deleted"),
-            "variants_archived": self.env._("%(count)s variant(s) archived (used in orders)"),
-            "variants_restored": self.env._("%(count)s variant(s) restored"),
-            "uids_set": self.env._("%(count)s Gelato product UID(s) set"),
-            "variant_print_areas_changed": self.env._(
-                "%(count)s variant(s) with changed print areas"
+            "attributes_created": lambda n: self.env._("%(count)s attribute(s) created", count=n),
+            "values_created": lambda n: self.env._("%(count)s attribute value(s) created", count=n),
+            "values_added": lambda n: self.env._("%(count)s value(s) added", count=n),
+            "values_removed": lambda n: self.env._("%(count)s value(s) removed", count=n),
+            "lines_removed": lambda n: self.env._("%(count)s attribute(s) removed", count=n),
+            "variants_created": lambda n: self.env._("%(count)s variant(s) created", count=n),
+            "variants_removed": lambda n: self.env._("%(count)s variant(s) deleted", count=n),
+            "variants_archived": lambda n: self.env._(
+                "%(count)s variant(s) archived (used in orders)", count=n
             ),
-            "print_areas_created": self.env._("%(count)s print area(s) created"),
-            "print_areas_updated": self.env._("%(count)s print area(s) updated"),
-            "print_areas_removed": self.env._("%(count)s print area(s) removed"),
-            "print_files_rechecked": self.env._("%(count)s print file(s) checked again"),
-            "product_fields_set": self.env._("%(count)s product field(s) filled from Gelato"),
-            "variants_setting_enabled": self.env._("the Variants setting was turned on"),
-            "unpublished": self.env._("unpublished from the web shop"),
+            "variants_restored": lambda n: self.env._("%(count)s variant(s) restored", count=n),
+            "uids_set": lambda n: self.env._("%(count)s Gelato product UID(s) set", count=n),
+            "variant_print_areas_changed": lambda n: self.env._(
+                "%(count)s variant(s) with changed print areas", count=n
+            ),
+            "print_areas_created": lambda n: self.env._("%(count)s print area(s) created", count=n),
+            "print_areas_updated": lambda n: self.env._("%(count)s print area(s) updated", count=n),
+            "print_areas_removed": lambda n: self.env._("%(count)s print area(s) removed", count=n),
+            "print_files_rechecked": lambda n: self.env._(
+                "%(count)s print file(s) checked again", count=n
+            ),
+            "product_fields_set": lambda n: self.env._(
+                "%(count)s product field(s) filled from Gelato", count=n
+            ),
+            "variants_setting_enabled": lambda n: self.env._(
+                "the Variants setting was turned on", count=n
+            ),
+            "unpublished": lambda n: self.env._("unpublished from the web shop", count=n),
         }
-        parts = [labels[key] % {"count": summary[key]} for key in labels if summary.get(key)]
+        parts = [labels[key](summary[key]) for key in labels if summary.get(key)]
         return "; ".join(parts + list(result["notes"]))
 
     # === BUSINESS METHODS: orderability === #
@@ -604,12 +593,50 @@ class ProductTemplate(models.Model):
                 self.env._(
                     "This Gelato product cannot be published yet:\n%(problems)s\nUpload the "
                     "missing print files on the product (Sales tab, Gelato section).",
-                    problems="\n".join(_truncate(self.env, problems)),
+                    problems="\n".join(truncate_problems(self.env, problems)),
                 )
             )
 
+    # === BUSINESS METHODS: messages === #
 
-def _truncate(env, problems):
+    @api.model
+    def _gelato_template_error_message(self, error):
+        """The user's message for a :class:`~odoo.addons.gelato_connector.lib.templates.GelatoTemplateError`, in the user's language."""
+        messages = {
+            "not_a_template": lambda: self.env._(
+                "Gelato's answer for template %(ref)s is not a template.", **error.params
+            ),
+            "no_variants": lambda: self.env._(
+                "Gelato's template %(ref)s has no variants to sell.", **error.params
+            ),
+            "no_uid": lambda: self.env._(
+                "Variant %(variant)s of Gelato template %(ref)s has no product UID.", **error.params
+            ),
+            "bad_option": lambda: self.env._(
+                "Variant %(variant)s of Gelato template %(ref)s has an option without a name or a "
+                "value.",
+                **error.params,
+            ),
+            "option_twice": lambda: self.env._(
+                "Variant %(variant)s of Gelato template %(ref)s has the option %(option)s twice.",
+                **error.params,
+            ),
+            "missing_option": lambda: self.env._(
+                "Variant %(variant)s of Gelato template %(ref)s has no value for %(options)s, which "
+                "other variants have: its options cannot be mapped to product attributes.",
+                **error.params,
+            ),
+            "same_options": lambda: self.env._(
+                "Variants %(first)s and %(second)s of Gelato template %(ref)s have the same "
+                "options: they cannot be told apart.",
+                **error.params,
+            ),
+        }
+        return messages[error.code]()
+
+
+def truncate_problems(env, problems):
+    """At most MAX_LISTED_PROBLEMS problems, and how many more."""
     if len(problems) <= MAX_LISTED_PROBLEMS:
         return problems
     return [

@@ -7,8 +7,8 @@ import requests
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
-from .. import const, utils
-from ..utils import GelatoApiError
+from ..exceptions import GelatoApiError
+from ..lib import const, responses
 
 _logger = logging.getLogger(__name__)
 
@@ -187,7 +187,7 @@ class ResCompany(models.Model):
             method,
             url,
             params,
-            json.dumps(utils.mask_payload(payload)) if payload else None,
+            json.dumps(responses.mask_payload(payload)) if payload else None,
         )
         try:
             response = requests.request(
@@ -245,8 +245,8 @@ class ResCompany(models.Model):
     def _gelato_error_from_response(self, response):
         """Turn an HTTP error answer from Gelato into a :class:`GelatoApiError`."""
         status = response.status_code
-        gelato_message = utils.extract_error_message(response.text)
-        retryable = utils.is_retryable_status(status)
+        gelato_message = responses.extract_error_message(response.text)
+        retryable = responses.is_retryable_status(status)
         retry_after = None
         if status == 429:
             try:

@@ -1,7 +1,7 @@
 from odoo import api, fields, models
 
-from .. import const
-from ..utils import GelatoApiError
+from ..exceptions import GelatoApiError
+from ..lib import const
 
 
 class ResConfigSettings(models.TransientModel):

@@ -1,6 +1,6 @@
 from odoo import models
 
-from .. import const, utils
+from ..lib import addresses, const
 
 
 class ResPartner(models.Model):
@@ -15,7 +15,7 @@ class ResPartner(models.Model):
         user what to shorten instead, so no part of an address is silently lost.
         """
         self.ensure_one()
-        first_name, last_name = utils.split_name(self.name)
+        first_name, last_name = addresses.split_name(self.name)
         payload = {
             "firstName": first_name,
             "lastName": last_name,
@@ -52,7 +52,9 @@ class ResPartner(models.Model):
         labels = self._gelato_field_labels()
         messages = []
         seen = set()
-        for key, problem, details in utils.check_address(self._gelato_prepare_address_payload()):
+        for key, problem, details in addresses.check_address(
+            self._gelato_prepare_address_payload()
+        ):
             fname = const.ADDRESS_ODOO_FIELDS[key]
             label = labels[fname]
             if problem == "required" and key in ("firstName", "lastName"):

@@ -2,7 +2,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import float_is_zero
 
-from .. import const, utils
+from ..lib import const, statuses
 
 
 class SaleOrderLine(models.Model):
@@ -159,7 +159,7 @@ class SaleOrderLine(models.Model):
         """
         changed = self.browse()
         for line in self:
-            if not utils.gelato_status_moves_forward(line.gelato_status, status):
+            if not statuses.gelato_status_moves_forward(line.gelato_status, status):
                 continue
             values = {"gelato_status": status}
             if (
@@ -195,14 +195,3 @@ class SaleOrderLine(models.Model):
                 }
             )
         return created
-
-    def _action_launch_stock_rule(self, *args, **kwargs):
-        """Override of `sale_stock` (when Inventory is installed): Gelato makes and ships Gelato
-        lines, so they never ask the merchant's warehouse for a picking.
-
-        Without Inventory nothing calls this. With it, this module loads after `sale_stock`
-        (it sits deeper in the dependency graph, through `website_sale`), so this override
-        wraps `sale_stock`'s method.
-        """
-        gelato_lines = self.filtered(lambda line: line._gelato_is_gelato_line())
-        return super(SaleOrderLine, self - gelato_lines)._action_launch_stock_rule(*args, **kwargs)

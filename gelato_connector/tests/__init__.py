@@ -7,7 +7,7 @@ from . import test_gelato_print_file_check
 from . import test_gelato_product_sync
 from . import test_gelato_print_files
 from . import test_gelato_product_tour
-from . import test_gelato_utils
+from . import test_gelato_lib
 from . import test_gelato_delivery
 from . import test_gelato_guard_rails
 from . import test_gelato_order_states
@@ -16,9 +16,4 @@ from . import test_gelato_send_job
 from . import test_gelato_order_updates
 from . import test_gelato_order_tour
 from . import test_gelato_webhook_events
-from . import test_gelato_website_cart
-from . import test_gelato_website_checkout
-from . import test_gelato_website_tour
-from . import test_gelato_website_publish
-from . import test_gelato_website_portal
 from . import test_gelato_webhook_concurrency

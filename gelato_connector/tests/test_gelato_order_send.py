@@ -5,7 +5,7 @@ from odoo import fields
 from odoo.exceptions import UserError
 from odoo.tests import tagged
 
-from odoo.addons.gelato_connector import const
+from odoo.addons.gelato_connector.lib import const
 from odoo.addons.gelato_connector.tests.common import (
     GelatoHttpCase,
     GelatoSendMixin,
@@ -302,7 +302,7 @@ class TestGelatoOrderSend(GelatoSendMixin, GelatoHttpCase):
         old = fields.Datetime.now() - timedelta(days=2)
         orders.gelato_order_ids.write({"last_sync": old})
         self.sandbox.fault("empty", endpoint="GET /v4/orders/*")
-        self.env["sale.order"]._cron_gelato_sync_orders()
+        self.env["gelato.order"]._cron_gelato_sync_orders()
         self.assertTrue(
             all(g.last_sync > old for g in orders.gelato_order_ids),
             "both orders were looked at: the second one was refreshed",
@@ -569,8 +569,8 @@ class TestGelatoOrderSend(GelatoSendMixin, GelatoHttpCase):
         self.run_send_job()
         gelato_order = order.gelato_order_ids
         self.sandbox.admin("orders/%s/advance" % gelato_order.gelato_id, {"to": "in_production"})
-        self.env["sale.order"]._cron_gelato_sync_orders()
+        self.env["gelato.order"]._cron_gelato_sync_orders()
         self.assertEqual(gelato_order.fulfillment_status, "created", "refreshed recently")
         gelato_order.last_sync = fields.Datetime.now() - timedelta(hours=7)
-        self.env["sale.order"]._cron_gelato_sync_orders()
+        self.env["gelato.order"]._cron_gelato_sync_orders()
         self.assertEqual(gelato_order.fulfillment_status, "in_production")

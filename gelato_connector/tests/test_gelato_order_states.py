@@ -3,6 +3,7 @@ from unittest.mock import patch
 from odoo.exceptions import UserError
 from odoo.tests import tagged
 
+from odoo.addons.gelato_connector.models.sale_order_pipeline import GelatoStep
 from odoo.addons.gelato_connector.tests.common import (
     GelatoOrderMixin,
     GelatoTransactionCase,
@@ -62,10 +63,36 @@ class TestGelatoOrderStates(GelatoOrderMixin, GelatoTransactionCase):
         self.assertFalse(order.gelato_state)
         self.assertFalse(order.gelato_is_order)
 
-    def test_personalization_and_artwork_hooks_default_to_skipped(self):
+    def test_a_registered_step_is_walked_without_editing_the_pipeline(self):
+        """A feature registers a step (its state, its check, its note): confirmed orders wait
+        there while the check says so, and move on when the feature advances them."""
+        self.company.gelato_approval_mode = "automatic"
         order = self._gelato_quotation()
-        self.assertFalse(order._gelato_needs_personalization())
-        self.assertFalse(order._gelato_needs_artwork())
+        base_steps = self.sale_order_class._gelato_pipeline_steps
+        waiting = {"value": True}
+
+        def steps(model):
+            *before, queued = base_steps(model)
+            return [
+                *before,
+                GelatoStep("pending_artwork", "_gelato_test_waits", "Test step"),
+                queued,
+            ]
+
+        self.sale_order_class._gelato_test_waits = lambda self: waiting["value"]
+        self.addCleanup(delattr, self.sale_order_class, "_gelato_test_waits")
+        with patch.object(self.sale_order_class, "_gelato_pipeline_steps", steps):
+            order.action_confirm()
+            self.assertEqual(order.gelato_state, "pending_artwork")
+            self.assertIn("Test step", order.message_ids.mapped("preview"))
+            order._gelato_advance_state()
+            self.assertEqual(order.gelato_state, "pending_artwork", "the check still says wait")
+            waiting["value"] = False
+            order._gelato_advance_state()
+            self.assertEqual(order.gelato_state, "queued")
+        order.gelato_state = "sent"
+        order._gelato_advance_state()
+        self.assertEqual(order.gelato_state, "sent", "orders past the pipeline are left alone")
 
     def test_personalization_then_artwork_then_approval_then_queue(self):
         """The future features plug into two hooks and one entry point."""

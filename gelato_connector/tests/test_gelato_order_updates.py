@@ -50,28 +50,18 @@ class TestGelatoOrderUpdates(GelatoOrderMixin, GelatoTransactionCase):
             for line in lines
         ]
 
-    def test_find_order_by_gelato_id_or_reference(self):
-        order, _lines = self._sent_order()
-        sale_order = self.env["sale.order"]
-        self.assertEqual(sale_order._gelato_find_order(gelato_order_id="g-1"), order)
-        self.assertEqual(sale_order._gelato_find_order(order_reference_id=order.name), order)
-        self.assertEqual(
-            sale_order._gelato_find_order(gelato_order_id="unknown", order_reference_id=order.name),
-            order,
-        )
-        self.assertFalse(sale_order._gelato_find_order(gelato_order_id="unknown"))
-        self.assertFalse(sale_order._gelato_find_order(order_reference_id="{{MyOrderId}}"))
-
     def test_status_moves_forward_only_and_logs_the_journey(self):
         order, lines = self._sent_order()
         self.assertTrue(
-            order._gelato_apply_fulfillment_status("g-1", "passed", self._items(lines, "passed"))
+            order._gelato_get_gelato_order("g-1")._gelato_apply_status(
+                "passed", self._items(lines, "passed")
+            )
         )
         self.assertEqual(order.gelato_fulfillment_status, "passed")
         self.assertIn("Passed", order.message_ids[0].body)
         self.assertTrue(
-            order._gelato_apply_fulfillment_status(
-                "g-1", "shipped", self._items(lines, "shipped", ["TRK1"])
+            order._gelato_get_gelato_order("g-1")._gelato_apply_status(
+                "shipped", self._items(lines, "shipped", ["TRK1"])
             )
         )
         self.assertIn("TRK1", order.message_ids[0].body)
@@ -80,12 +70,16 @@ class TestGelatoOrderUpdates(GelatoOrderMixin, GelatoTransactionCase):
         messages = len(order.message_ids)
         # A late "passed" does not move the order back, nor say anything.
         self.assertFalse(
-            order._gelato_apply_fulfillment_status("g-1", "passed", self._items(lines, "passed"))
+            order._gelato_get_gelato_order("g-1")._gelato_apply_status(
+                "passed", self._items(lines, "passed")
+            )
         )
         self.assertEqual(order.gelato_fulfillment_status, "shipped")
         self.assertEqual(lines.mapped("gelato_status"), ["shipped", "shipped"])
         self.assertEqual(len(order.message_ids), messages)
-        order._gelato_apply_fulfillment_status("g-1", "delivered", self._items(lines, "delivered"))
+        order._gelato_get_gelato_order("g-1")._gelato_apply_status(
+            "delivered", self._items(lines, "delivered")
+        )
         self.assertEqual(order.gelato_fulfillment_status, "delivered")
         self.assertIn("Delivered", order.message_ids[0].body)
 
@@ -100,12 +94,12 @@ class TestGelatoOrderUpdates(GelatoOrderMixin, GelatoTransactionCase):
         self.assertEqual(line.gelato_tracking_ids.mapped("tracking_code"), ["TRK1", "TRK2"])
         self.assertEqual(line.gelato_tracking_ids.gelato_order_id.gelato_id, "g-1")
         # New tracking without a status change is still logged once.
-        order._gelato_apply_fulfillment_status(
-            "g-1", "shipped", self._items(lines, "shipped", ["TRK3"])
+        order._gelato_get_gelato_order("g-1")._gelato_apply_status(
+            "shipped", self._items(lines, "shipped", ["TRK3"])
         )
         messages = len(order.message_ids)
-        order._gelato_apply_fulfillment_status(
-            "g-1", "shipped", self._items(lines, "shipped", ["TRK4"])
+        order._gelato_get_gelato_order("g-1")._gelato_apply_status(
+            "shipped", self._items(lines, "shipped", ["TRK4"])
         )
         self.assertEqual(len(order.message_ids), messages + 1)
         self.assertIn("TRK4", order.message_ids[0].body)
@@ -123,14 +117,18 @@ class TestGelatoOrderUpdates(GelatoOrderMixin, GelatoTransactionCase):
 
     def test_delivery_estimate(self):
         order, lines = self._sent_order()
-        order._gelato_set_delivery_estimate("g-1", "2030-01-10", "2030-01-12T00:00:00Z")
+        order._gelato_get_gelato_order("g-1")._gelato_set_delivery_estimate(
+            "2030-01-10", "2030-01-12T00:00:00Z"
+        )
         self.assertEqual(str(order.gelato_min_delivery_date), "2030-01-10")
         self.assertEqual(str(order.gelato_max_delivery_date), "2030-01-12")
         self.assertEqual(str(lines[0].gelato_max_delivery_date), "2030-01-12")
 
     def test_unknown_part_of_a_split_order_is_added(self):
         order, lines = self._sent_order()
-        order._gelato_apply_fulfillment_status("g-2", "passed", self._items(lines[1], "passed"))
+        order._gelato_get_gelato_order("g-2")._gelato_apply_status(
+            "passed", self._items(lines[1], "passed")
+        )
         self.assertEqual(order.gelato_order_ids.mapped("gelato_id"), ["g-1", "g-2"])
         self.assertEqual(
             lines[1].gelato_order_id.gelato_id,
@@ -142,8 +140,8 @@ class TestGelatoOrderUpdates(GelatoOrderMixin, GelatoTransactionCase):
 
     def test_failed_at_gelato_is_an_error_with_an_activity(self):
         order, lines = self._sent_order()
-        order._gelato_apply_fulfillment_status(
-            "g-1", "failed", self._items(lines, "failed"), comment="Print file is blurry."
+        order._gelato_get_gelato_order("g-1")._gelato_apply_status(
+            "failed", self._items(lines, "failed"), comment="Print file is blurry."
         )
         self.assertEqual(order.gelato_state, "error")
         self.assertIn("Print file is blurry.", order.gelato_last_error)
@@ -156,7 +154,9 @@ class TestGelatoOrderUpdates(GelatoOrderMixin, GelatoTransactionCase):
 
     def test_canceled_by_gelato(self):
         order, lines = self._sent_order()
-        order._gelato_apply_fulfillment_status("g-1", "canceled", self._items(lines, "canceled"))
+        order._gelato_get_gelato_order("g-1")._gelato_apply_status(
+            "canceled", self._items(lines, "canceled")
+        )
         self.assertEqual(order.gelato_state, "cancelled")
         self.assertEqual(order.gelato_fulfillment_status, "canceled")
         self.assertEqual(lines.mapped("qty_delivered"), [0.0, 0.0])

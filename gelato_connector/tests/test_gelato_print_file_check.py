@@ -1,4 +1,4 @@
-"""Print-file checks (print_file_check.py and its isolated runner in utils), no ORM needed."""
+"""Print-file checks (lib/print_file_check.py and its isolated runner in lib/print_files.py), no ORM needed."""
 
 import io
 import struct
@@ -11,7 +11,7 @@ from pypdf.generic import EncodedStreamObject, NameObject
 
 from odoo.tests import BaseCase, tagged
 
-from odoo.addons.gelato_connector import print_file_check, utils
+from odoo.addons.gelato_connector.lib import print_file_check, print_files, signing
 from odoo.addons.gelato_connector.tests.common import (
     make_jpeg,
     make_pdf,
@@ -217,7 +217,7 @@ class TestPrintFileCheck(BaseCase):
         page[NameObject("/Contents")] = writer._add_object(stream)
         output = io.BytesIO()
         writer.write(output)
-        result = utils.check_print_file(output.getvalue(), "bomb.pdf", *AREA)
+        result = print_files.check_print_file(output.getvalue(), "bomb.pdf", *AREA)
         self.assertEqual(result["status"], "error")
         self.assertEqual(codes(result, "error"), ["too_complex"])
 
@@ -228,12 +228,12 @@ class TestPrintFileCheck(BaseCase):
         data = make_png(pixels(300, 200), pixels(400, 200))
         for name in ("--preview", "-", "--check"):
             with self.subTest(name=name):
-                result = utils.check_print_file(data, name, *AREA)
+                result = print_files.check_print_file(data, name, *AREA)
                 self.assertEqual(result, self.check(data, name))
                 self.assertEqual(codes(result, "error"), ["bad_extension"])
         for name in ("poster\x00.png", "--preview.png", "-.png"):
             with self.subTest(name=name):
-                result = utils.check_print_file(data, name, *AREA)
+                result = print_files.check_print_file(data, name, *AREA)
                 self.assertEqual((result["status"], result["file_type"]), ("warning", "png"))
 
     def test_hostile_file_names_never_move_the_check_into_odoo(self):
@@ -247,22 +247,22 @@ class TestPrintFileCheck(BaseCase):
         ):
             for name in ("b" * 200_000 + ".png", "poster\ud800.png"):
                 with self.subTest(length=len(name)):
-                    result = utils.check_print_file(data, name, *AREA)
+                    result = print_files.check_print_file(data, name, *AREA)
                     self.assertEqual((result["status"], result["file_type"]), ("warning", "png"))
-            result = utils.check_print_file(data, "b" * 200_000 + ".pdf", *AREA)
+            result = print_files.check_print_file(data, "b" * 200_000 + ".pdf", *AREA)
             self.assertEqual(codes(result, "error"), ["type_mismatch"])
 
     def test_isolated_check_gives_the_same_answer(self):
         data = make_png(pixels(300, 200), pixels(400, 200))
         self.assertEqual(
-            utils.check_print_file(data, "poster.png", *AREA), self.check(data, "poster.png")
+            print_files.check_print_file(data, "poster.png", *AREA), self.check(data, "poster.png")
         )
 
     def test_preview_is_small(self):
-        preview = utils.make_print_file_preview(make_png(4000, 3000))
+        preview = print_files.make_print_file_preview(make_png(4000, 3000))
         with Image.open(io.BytesIO(preview)) as image:
             self.assertEqual(image.size, (1920, 1440))
-        self.assertIsNone(utils.make_print_file_preview(make_pdf(30, 30)))
+        self.assertIsNone(print_files.make_print_file_preview(make_pdf(30, 30)))
 
 
 @tagged("post_install", "-at_install")
@@ -272,24 +272,24 @@ class TestSignedUrls(BaseCase):
     SECRET = "server-secret"
 
     def test_valid_signature(self):
-        signature = utils.sign_print_file(self.SECRET, 42, 2_000_000_000)
+        signature = signing.sign_print_file(self.SECRET, 42, 2_000_000_000)
         self.assertEqual(len(signature), 64)
         self.assertTrue(
-            utils.verify_print_file_signature(self.SECRET, 42, 2_000_000_000, signature, now=1e9)
+            signing.verify_print_file_signature(self.SECRET, 42, 2_000_000_000, signature, now=1e9)
         )
 
     def test_expired_signature(self):
-        signature = utils.sign_print_file(self.SECRET, 42, 1_000)
+        signature = signing.sign_print_file(self.SECRET, 42, 1_000)
         self.assertFalse(
-            utils.verify_print_file_signature(self.SECRET, 42, 1_000, signature, now=1_001)
+            signing.verify_print_file_signature(self.SECRET, 42, 1_000, signature, now=1_001)
         )
         self.assertTrue(
-            utils.verify_print_file_signature(self.SECRET, 42, 1_000, signature, now=999)
+            signing.verify_print_file_signature(self.SECRET, 42, 1_000, signature, now=999)
         )
 
     def test_tampered_signatures(self):
         expires = 2_000_000_000
-        signature = utils.sign_print_file(self.SECRET, 42, expires)
+        signature = signing.sign_print_file(self.SECRET, 42, expires)
         tampered = {
             "other attachment": (43, expires, signature, self.SECRET),
             "later expiry": (42, expires + 3600, signature, self.SECRET),
@@ -306,17 +306,19 @@ class TestSignedUrls(BaseCase):
         for name, (attachment, expiry, sig, secret) in tampered.items():
             with self.subTest(name):
                 self.assertFalse(
-                    utils.verify_print_file_signature(secret, attachment, expiry, sig, now=1e9)
+                    signing.verify_print_file_signature(secret, attachment, expiry, sig, now=1e9)
                 )
 
     def test_expiry_is_rounded_up_to_the_hour(self):
         now = 1_700_000_123
-        expiry = utils.print_file_url_expiry(now, 14)
+        expiry = signing.print_file_url_expiry(now, 14)
         self.assertEqual(expiry % 3600, 0)
         self.assertGreaterEqual(expiry, now + 14 * 86400)
         self.assertLess(expiry, now + 14 * 86400 + 3600)
 
     def test_url_filenames_are_safe(self):
-        self.assertEqual(utils.url_filename("My Poster (final).PNG", "png"), "My-Poster-final.png")
-        self.assertEqual(utils.url_filename("../../etc/passwd", None), "passwd")
-        self.assertEqual(utils.url_filename(None, "jpeg"), "print-file.jpg")
+        self.assertEqual(
+            signing.url_filename("My Poster (final).PNG", "png"), "My-Poster-final.png"
+        )
+        self.assertEqual(signing.url_filename("../../etc/passwd", None), "passwd")
+        self.assertEqual(signing.url_filename(None, "jpeg"), "print-file.jpg")

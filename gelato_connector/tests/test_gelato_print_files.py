@@ -6,7 +6,8 @@ import time
 from odoo.exceptions import UserError, ValidationError
 from odoo.tests import HttpCase, TransactionCase, new_test_user, tagged
 
-from odoo.addons.gelato_connector import utils
+from odoo.addons.gelato_connector.exceptions import GelatoApiError
+from odoo.addons.gelato_connector.lib import signing
 from odoo.addons.gelato_connector.tests.common import (
     GelatoHttpCase,
     gelato_template,
@@ -335,7 +336,7 @@ class TestPrintFiles(PrintFileFixtures, TransactionCase):
         self.assertEqual(name, "My-Front.png")
         secret = file._gelato_get_url_secret()
         self.assertTrue(
-            utils.verify_print_file_signature(secret, int(attachment_id), int(expires), signature)
+            signing.verify_print_file_signature(secret, int(attachment_id), int(expires), signature)
         )
         # 14 days by default, then the company's setting.
         self.assertAlmostEqual(int(expires) - time.time(), 14 * 86400, delta=3700)
@@ -373,9 +374,9 @@ class TestPrintFileRoute(PrintFileFixtures, HttpCase):
         attachment = self.file._gelato_get_attachment()
         past = int(time.time()) - 10
         future = int(time.time()) + 3600
-        good = utils.sign_print_file(secret, attachment.id, future)
+        good = signing.sign_print_file(secret, attachment.id, future)
         refused = {
-            "expired": (attachment.id, past, utils.sign_print_file(secret, attachment.id, past)),
+            "expired": (attachment.id, past, signing.sign_print_file(secret, attachment.id, past)),
             "expiry moved": (attachment.id, future + 86400, good),
             "other file": (attachment.id + 1, future, good),
             "edited signature": (
@@ -398,7 +399,7 @@ class TestPrintFileRoute(PrintFileFixtures, HttpCase):
         secret = self.file._gelato_get_url_secret()
         future = int(time.time()) + 3600
         response = self.url_open(
-            self.path(other.id, future, utils.sign_print_file(secret, other.id, future))
+            self.path(other.id, future, signing.sign_print_file(secret, other.id, future))
         )
         self.assertEqual(response.status_code, 404)
         self.assertNotIn(b"private", response.content)
@@ -465,7 +466,7 @@ class TestGelatoDownloadsPrintFiles(PrintFileFixtures, GelatoHttpCase):
         self.upload(poster, "default", make_png(pixels(300, 300), pixels(400, 300)), "poster.png")
         payload = self.order_payload(poster.product_variant_id, "SO-PF-2")
         payload["items"][0]["files"] = [{"type": "default", "url": self.expired_url(poster)}]
-        with self.assertRaises(utils.GelatoApiError) as capture:
+        with self.assertRaises(GelatoApiError) as capture:
             self.company._gelato_make_request("order", "orders", payload)
         self.assertIn("HTTP 403", capture.exception.args[0])
         self.assertEqual(self.sandbox.admin("downloads")["downloads"][0]["status"], 403)
@@ -474,7 +475,7 @@ class TestGelatoDownloadsPrintFiles(PrintFileFixtures, GelatoHttpCase):
         file = product.gelato_print_file_ids
         attachment = file._gelato_get_attachment()
         past = int(time.time()) - 60
-        signature = utils.sign_print_file(file._gelato_get_url_secret(), attachment.id, past)
+        signature = signing.sign_print_file(file._gelato_get_url_secret(), attachment.id, past)
         return "%s/gelato/print-file/%d/%d/%s/poster.png" % (
             self.base_url(),
             attachment.id,

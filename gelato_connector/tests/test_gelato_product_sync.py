@@ -8,7 +8,8 @@ from odoo.exceptions import UserError
 from odoo.sql_db import Cursor
 from odoo.tests import BaseCase, TransactionCase, tagged
 
-from odoo.addons.gelato_connector import utils
+from odoo.addons.gelato_connector.exceptions import GelatoApiError
+from odoo.addons.gelato_connector.lib import templates
 from odoo.addons.gelato_connector.tests.common import (
     GelatoTransactionCase,
     StaticHTTPServer,
@@ -16,7 +17,6 @@ from odoo.addons.gelato_connector.tests.common import (
     gelato_variant,
     make_png,
 )
-from odoo.addons.gelato_connector.utils import GelatoApiError
 
 WRITES = re.compile(r"^\s*(INSERT|UPDATE|DELETE)\b", re.IGNORECASE)
 
@@ -170,18 +170,17 @@ class TestTemplateSyncSandbox(SyncAssertions, GelatoTransactionCase):
         self.assertEqual(
             (placement.print_area, placement.width_mm, placement.height_mm), ("default", 300, 400)
         )
-        # Title and description come from Gelato since the product had none (its name was the
-        # template id); the preview host is unreachable: said, not fatal.
+        # The title comes from Gelato since the product had none (its name was the template
+        # id); Gelato's marketing text is not copied onto order lines (the sales description);
+        # the preview host is unreachable: said, not fatal.
         self.assertEqual(product.name, "Classic Matte Poster 30x40 cm")
-        self.assertIn("Museum-quality poster", product.description_ecommerce)
+        self.assertFalse(product.description_sale)
         self.assertIn("preview image could not be fetched", params["message"])
 
     def test_product_information_is_kept_when_set(self):
         product = self.new_product("mug-11oz-15oz", name="My own mug")
-        product.description_ecommerce = "<p>Mine</p>"
         self.sync(product)
         self.assertEqual(product.name, "My own mug")
-        self.assertEqual(product.description_ecommerce, "<p>Mine</p>")
         # Each mug has its own print area size; the product's print area is the largest.
         eleven, fifteen = product.product_variant_ids.sorted(lambda v: v.gelato_product_uid)
         self.assertEqual(eleven.gelato_placements["default"]["width"], 200)
@@ -257,7 +256,7 @@ class TestTemplateSyncSandbox(SyncAssertions, GelatoTransactionCase):
         self.assertIn("unavailable", params["message"])
         self.assertEqual(self.snapshot(product), before)
         self.sandbox.fault("hang", endpoint="GET /v1/templates/{templateId}", hang_seconds=3)
-        with patch("odoo.addons.gelato_connector.const.REQUEST_TIMEOUT", (2, 0.5)):
+        with patch("odoo.addons.gelato_connector.lib.const.REQUEST_TIMEOUT", (2, 0.5)):
             params = self.sync(product)
         self.assertEqual(params["type"], "danger")
         self.assertIn("did not answer in time", params["message"])
@@ -487,19 +486,19 @@ class TestTemplateResync(SyncAssertions, TransactionCase):
 
 @tagged("post_install", "-at_install")
 class TestTemplateParsing(BaseCase):
-    """utils.parse_template: placement mapping without the ORM."""
+    """templates.parse_template: placement mapping without the ORM."""
 
     def test_print_area_mapping(self):
-        self.assertEqual(utils.print_area_file_type("1"), "default")
-        self.assertEqual(utils.print_area_file_type("Front"), "default")
-        self.assertEqual(utils.print_area_file_type("default"), "default")
-        self.assertEqual(utils.print_area_file_type("back"), "back")
-        self.assertEqual(utils.print_area_file_type(None), "default")
-        self.assertEqual(utils.print_area_label("neck-inner"), "Inner neck")
-        self.assertEqual(utils.print_area_label("left_panel"), "Left panel")
+        self.assertEqual(templates.print_area_file_type("1"), "default")
+        self.assertEqual(templates.print_area_file_type("Front"), "default")
+        self.assertEqual(templates.print_area_file_type("default"), "default")
+        self.assertEqual(templates.print_area_file_type("back"), "back")
+        self.assertEqual(templates.print_area_file_type(None), "default")
+        self.assertEqual(templates.print_area_label("neck-inner"), "Inner neck")
+        self.assertEqual(templates.print_area_label("left_panel"), "Left panel")
 
     def test_placements_from_every_variant(self):
-        parsed = utils.parse_template(
+        parsed = templates.parse_template(
             gelato_template(
                 "t",
                 [

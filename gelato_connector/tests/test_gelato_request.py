@@ -3,12 +3,12 @@ import logging
 
 from odoo.tests import tagged
 
+from odoo.addons.gelato_connector.exceptions import GelatoApiError
 from odoo.addons.gelato_connector.tests.common import (
     SANDBOX_API_KEY,
     GelatoTransactionCase,
     StaticHTTPServer,
 )
-from odoo.addons.gelato_connector.utils import GelatoApiError
 
 
 @tagged("post_install", "-at_install")

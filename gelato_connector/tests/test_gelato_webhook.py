@@ -2,7 +2,7 @@ import json
 
 from odoo.tests import HttpCase, tagged
 
-from odoo.addons.gelato_connector import const
+from odoo.addons.gelato_connector.lib import const
 
 SECRET = "webhook-secret-of-the-main-company"
 

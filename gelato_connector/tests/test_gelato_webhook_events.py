@@ -3,7 +3,7 @@ import json
 
 from odoo.tests import tagged
 
-from odoo.addons.gelato_connector import const
+from odoo.addons.gelato_connector.lib import const
 from odoo.addons.gelato_connector.tests.common import (
     SANDBOX_WEBHOOK_SECRET,
     GelatoHttpCase,

@@ -6,7 +6,7 @@ from hypothesis import strategies as st
 
 from odoo.tests import HttpCase, tagged
 
-from odoo.addons.gelato_connector import const
+from odoo.addons.gelato_connector.lib import const
 
 SECRET = "fuzz-webhook-secret"
 # `make test` runs this fuzz at this default; `make bench` (bench/bench_bad_input.py) posts

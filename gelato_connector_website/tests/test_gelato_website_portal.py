@@ -1,7 +1,8 @@
 from odoo.tests import tagged
 from odoo.tools.misc import format_date
 
-from odoo.addons.gelato_connector.tests.common import GelatoHttpCase, GelatoShopMixin
+from odoo.addons.gelato_connector.tests.common import GelatoHttpCase
+from odoo.addons.gelato_connector_website.tests.common import GelatoShopMixin
 
 
 @tagged("post_install", "-at_install")

@@ -1,16 +1,49 @@
+import json
+import subprocess
+import sys
+from pathlib import Path
+
 from odoo.tests import BaseCase, tagged
 
-from odoo.addons.gelato_connector import const, utils
+from odoo.addons.gelato_connector.lib import addresses, const, orders, statuses
 
 
 @tagged("post_install", "-at_install")
 class TestGelatoUtils(BaseCase):
     """Pure rules behind orders: addresses, statuses, back-off, rates."""
 
+    def test_every_lib_module_imports_without_odoo(self):
+        """lib/ is the connector's pure logic: loaded as a plain package in a fresh
+        interpreter, none of its modules may pull Odoo in."""
+        lib = Path(addresses.__file__).resolve().parent
+        names = sorted(p.stem for p in lib.glob("*.py") if p.stem != "__init__")
+        self.assertIn("statuses", names)
+        script = """
+import importlib, importlib.util, json, sys
+spec = importlib.util.spec_from_file_location(
+    "gelato_lib", sys.argv[1] + "/__init__.py", submodule_search_locations=[sys.argv[1]]
+)
+package = importlib.util.module_from_spec(spec)
+sys.modules["gelato_lib"] = package
+spec.loader.exec_module(package)
+for name in json.loads(sys.argv[2]):
+    importlib.import_module("gelato_lib." + name)
+print(json.dumps(sorted(m for m in sys.modules if m == "odoo" or m.startswith("odoo."))))
+"""
+        result = subprocess.run(
+            [sys.executable, "-I", "-c", script, str(lib), json.dumps(names)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertEqual(json.loads(result.stdout), [], "lib/ imported Odoo")
+
     def test_split_name(self):
-        self.assertEqual(utils.split_name("Ada King Lovelace"), ("Ada King", "Lovelace"))
-        self.assertEqual(utils.split_name("Madonna"), ("", "Madonna"))
-        self.assertEqual(utils.split_name("  "), ("", ""))
+        self.assertEqual(addresses.split_name("Ada King Lovelace"), ("Ada King", "Lovelace"))
+        self.assertEqual(addresses.split_name("Madonna"), ("", "Madonna"))
+        self.assertEqual(addresses.split_name("  "), ("", ""))
 
     def test_check_address_names_each_problem(self):
         address = {
@@ -21,7 +54,7 @@ class TestGelatoUtils(BaseCase):
             "country": "US",
             "email": "not-an-email",
         }
-        problems = {(key, problem) for key, problem, _details in utils.check_address(address)}
+        problems = {(key, problem) for key, problem, _details in addresses.check_address(address)}
         self.assertEqual(
             problems,
             {
@@ -32,7 +65,7 @@ class TestGelatoUtils(BaseCase):
                 ("email", "invalid_email"),
             },
         )
-        too_long = [d for k, p, d in utils.check_address(address) if k == "addressLine1"]
+        too_long = [d for k, p, d in addresses.check_address(address) if k == "addressLine1"]
         self.assertEqual(too_long, [(35, 36)])
 
     def test_check_address_accepts_a_good_address(self):
@@ -45,10 +78,10 @@ class TestGelatoUtils(BaseCase):
             "country": "SE",
             "email": "ada@example.com",
         }
-        self.assertEqual(utils.check_address(address), [])
+        self.assertEqual(addresses.check_address(address), [])
 
     def test_status_never_moves_backwards(self):
-        forward = utils.gelato_status_moves_forward
+        forward = statuses.gelato_status_moves_forward
         self.assertTrue(forward(False, "created"))
         self.assertTrue(forward("created", "passed"))
         self.assertTrue(forward("passed", "shipped"))
@@ -67,7 +100,7 @@ class TestGelatoUtils(BaseCase):
         self.assertFalse(forward("passed", "some_new_status"))
 
     def test_aggregate_status_of_split_orders(self):
-        aggregate = utils.aggregate_fulfillment_status
+        aggregate = statuses.aggregate_fulfillment_status
         self.assertEqual(aggregate(["shipped", "passed"]), "passed")
         self.assertEqual(aggregate(["delivered", "delivered"]), "delivered")
         self.assertEqual(aggregate(["delivered", "failed"]), "failed")
@@ -77,13 +110,13 @@ class TestGelatoUtils(BaseCase):
 
     def test_backoff_is_exponential_capped_and_honours_retry_after(self):
         base = const.SEND_RETRY_BASE_SECONDS
-        self.assertEqual(utils.backoff_delay(1), base)
-        self.assertEqual(utils.backoff_delay(2), 2 * base)
-        self.assertEqual(utils.backoff_delay(3), 4 * base)
-        self.assertEqual(utils.backoff_delay(30), const.SEND_RETRY_CAP_SECONDS)
-        self.assertEqual(utils.backoff_delay(1, retry_after=500), 500)
-        self.assertEqual(utils.backoff_delay(3, retry_after=5), 4 * base)
-        self.assertEqual(utils.backoff_delay(1, retry_after=10**6), const.SEND_RETRY_CAP_SECONDS)
+        self.assertEqual(orders.backoff_delay(1), base)
+        self.assertEqual(orders.backoff_delay(2), 2 * base)
+        self.assertEqual(orders.backoff_delay(3), 4 * base)
+        self.assertEqual(orders.backoff_delay(30), const.SEND_RETRY_CAP_SECONDS)
+        self.assertEqual(orders.backoff_delay(1, retry_after=500), 500)
+        self.assertEqual(orders.backoff_delay(3, retry_after=5), 4 * base)
+        self.assertEqual(orders.backoff_delay(1, retry_after=10**6), const.SEND_RETRY_CAP_SECONDS)
 
     def test_rate_is_the_sum_of_the_cheapest_method_of_each_quote(self):
         quotes = [
@@ -102,14 +135,14 @@ class TestGelatoUtils(BaseCase):
                 ],
             },
         ]
-        price, _min, max_days, currencies, missing = utils.rate_from_quotes(
+        price, _min, max_days, currencies, missing = orders.rate_from_quotes(
             quotes, const.SERVICE_LEVEL_METHOD_TYPES["standard"]
         )
         self.assertEqual(price, 11.5)
         self.assertEqual(max_days, 6)
         self.assertEqual(currencies, {"EUR"})
         self.assertFalse(missing)
-        price, *_rest, missing = utils.rate_from_quotes(
+        price, *_rest, missing = orders.rate_from_quotes(
             quotes, const.SERVICE_LEVEL_METHOD_TYPES["express"]
         )
         self.assertIsNone(price)

@@ -1,9 +1,4 @@
-"""Gelato orders with Inventory installed (run by `make test` after installing sale_stock).
-
-gelato_connector does not depend on Inventory; the test database of `make test` is first
-created without it (website_sale and delivery do not pull stock), then Inventory is installed
-and this file runs (with the sending and update tests again).
-"""
+"""Gelato orders with Inventory installed (gelato_connector_stock, the Inventory bridge)."""
 
 from odoo.tests import tagged
 
@@ -19,8 +14,8 @@ class TestGelatoInventory(GelatoSendMixin, GelatoHttpCase):
             [("name", "=", "sale_stock"), ("state", "=", "installed")]
         ):
             raise RuntimeError(
-                "These tests need Inventory (sale_stock) installed: `make test` installs it "
-                "after the main suite and runs them."
+                "These tests need Inventory (sale_stock) and gelato_connector_stock installed: "
+                "`make test` installs them for the suite of every module."
             )
         cls._gelato_setup_orders(cls.env)
         cls.company.gelato_approval_mode = "automatic"
@@ -29,10 +24,10 @@ class TestGelatoInventory(GelatoSendMixin, GelatoHttpCase):
         )
 
     def test_gelato_override_wraps_sale_stock(self):
-        """The module loads after sale_stock, so its override runs first and filters."""
+        """The bridge loads after sale_stock, so its override runs first and filters."""
         mro = type(self.env["sale.order.line"]).__mro__
         owners = [klass.__module__ for klass in mro if "_action_launch_stock_rule" in vars(klass)]
-        gelato = owners.index("odoo.addons.gelato_connector.models.sale_order_line")
+        gelato = owners.index("odoo.addons.gelato_connector_stock.models.sale_order_line")
         sale_stock = owners.index("odoo.addons.sale_stock.models.sale_order_line")
         self.assertLess(gelato, sale_stock)
 

@@ -6,7 +6,7 @@ that makes a parser loop or explode in memory) can only kill that process, never
 worker. :func:`inspect_print_file` is also callable directly (tests).
 
 The result is data, not text: ``findings`` carry a ``code`` and ``params`` that the add-on turns
-into translated messages (``utils.print_file_messages``).
+into translated messages (``gelato.print.file._gelato_check_messages``).
 
 Rules (Gelato's file guidelines: https://dashboard.gelato.com/docs/ and its help centre):
 PNG, JPEG and PDF are accepted; the usual target is 300 dpi at print size. Here less than

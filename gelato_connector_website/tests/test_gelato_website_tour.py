@@ -3,8 +3,8 @@ from odoo.tests import tagged
 from odoo.addons.gelato_connector.tests.common import (
     TSHIRT_UID,
     GelatoHttpCase,
-    GelatoShopMixin,
 )
+from odoo.addons.gelato_connector_website.tests.common import GelatoShopMixin
 
 
 @tagged("post_install", "-at_install")

@@ -4,9 +4,8 @@ from odoo.exceptions import ValidationError
 from odoo.http import request, route
 from odoo.tools import str2bool
 
+from odoo.addons.gelato_connector.lib import const
 from odoo.addons.website_sale.controllers.delivery import Delivery
-
-from .. import const
 
 # The web shop's address form names a few contact fields differently.
 ADDRESS_FORM_FIELDS = {"commercial_company_name": "company_name"}

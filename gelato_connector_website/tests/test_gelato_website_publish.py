@@ -5,11 +5,11 @@ from odoo.tests import tagged
 
 from odoo.addons.gelato_connector.tests.common import (
     GelatoHttpCase,
-    GelatoShopMixin,
     gelato_template_fixture,
     make_png,
     pixels,
 )
+from odoo.addons.gelato_connector_website.tests.common import GelatoShopMixin
 
 
 @tagged("post_install", "-at_install")
@@ -43,6 +43,20 @@ class TestGelatoWebsitePublish(GelatoShopMixin, GelatoHttpCase):
                 "filename": "%s.png" % print_area,
             }
         )
+
+    def test_gelato_description_fills_the_shop_description_only_when_empty(self):
+        template = self.env["product.template"].create(
+            {
+                "name": "poster-30x40-matte",
+                "type": "consu",
+                "gelato_template_ref": "poster-30x40-matte",
+            }
+        )
+        template.action_gelato_sync_template()
+        self.assertIn("Museum-quality poster", template.description_ecommerce)
+        template.description_ecommerce = "<p>Mine</p>"
+        template.action_gelato_sync_template()
+        self.assertEqual(template.description_ecommerce, "<p>Mine</p>")
 
     def test_publishing_needs_every_print_file_of_every_variant(self):
         template = self._tshirt()

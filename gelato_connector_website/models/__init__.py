@@ -1,0 +1,2 @@
+from . import product_template
+from . import sale_order
