@@ -14,9 +14,6 @@ from collections import namedtuple
 from markupsafe import Markup
 
 from odoo import SUPERUSER_ID, api, models
-from odoo.tools.translate import LazyTranslate
-
-_lt = LazyTranslate(__name__)
 
 # state: the gelato_state value the order waits in; check: the sale.order method saying whether
 # the order must wait there; note: the chatter note when it does.
@@ -38,12 +35,14 @@ class SaleOrder(models.Model):
             GelatoStep(
                 "pending_personalization",
                 "_gelato_needs_personalization",
-                _lt("Waiting for the customer to personalize the order before it goes to Gelato."),
+                self.env._(
+                    "Waiting for the customer to personalize the order before it goes to Gelato."
+                ),
             ),
             GelatoStep(
                 "pending_artwork",
                 "_gelato_needs_artwork",
-                _lt(
+                self.env._(
                     "Waiting for the artwork from the remote storage before the order goes to "
                     "Gelato."
                 ),
@@ -51,12 +50,12 @@ class SaleOrder(models.Model):
             GelatoStep(
                 "pending_approval",
                 "_gelato_needs_approval",
-                _lt("Waiting for approval before the order goes to Gelato (click Approve)."),
+                self.env._("Waiting for approval before the order goes to Gelato (click Approve)."),
             ),
             GelatoStep(
                 "queued",
                 "_gelato_can_be_queued",
-                _lt("Queued for Gelato: it is sent in the background."),
+                self.env._("Queued for Gelato: it is sent in the background."),
             ),
         ]
 
@@ -105,7 +104,7 @@ class SaleOrder(models.Model):
                 to_queue |= order
             else:
                 order.gelato_state = step.state
-            order._gelato_post_note(str(step.note))
+            order._gelato_post_note(step.note)
         to_queue._gelato_queue()
 
     def _gelato_queue(self):
