@@ -170,6 +170,8 @@ class SaleOrder(models.Model):
         if existing:
             existing.note = message
             return
+        # An order without a salesperson (e.g. from the web shop or another channel): the
+        # administrator is asked rather than nobody (or the cron's OdooBot).
         user = self.user_id or self.env.ref("base.user_admin", raise_if_not_found=False)
         self.activity_schedule(
             "mail.mail_activity_data_warning",
@@ -194,6 +196,8 @@ class SaleOrder(models.Model):
         template = self.env.ref(template_xmlid, raise_if_not_found=False)
         if not template or not self.partner_id.email:
             return
+        # As OdooBot: the webhook and the crons run without a real user, and the mail must not
+        # look as if whoever clicked Refresh wrote it.
         self.with_user(SUPERUSER_ID).message_post_with_source(
             template,
             email_layout_xmlid="mail.mail_notification_layout_with_responsible_signature",
@@ -205,6 +209,8 @@ class SaleOrder(models.Model):
     def _gelato_schedule_activity(self, summary, note):
         """An activity for the salesperson (or the administrator) about a Gelato event."""
         self.ensure_one()
+        # An order without a salesperson (e.g. from the web shop or another channel): the
+        # administrator is asked rather than nobody (or the cron's OdooBot).
         user = self.user_id or self.env.ref("base.user_admin", raise_if_not_found=False)
         self.activity_schedule(
             "mail.mail_activity_data_warning",
