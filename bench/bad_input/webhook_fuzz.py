@@ -9,6 +9,7 @@ from collections import Counter
 
 import requests
 from common import timer
+from gelato_sandbox.shapes import FULFILLMENT_STATUSES, example_events
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -18,89 +19,13 @@ WEBHOOK_ROUTE = "/gelato/webhook"
 WEBHOOK_MAX_BODY = 256 * 1024
 
 
-# Shapes of Gelato's events (https://dashboard.gelato.com/docs/webhooks/), to mutate; the same
-# as gelato_connector/tests/test_gelato_webhook_fuzz.py (an unknown Gelato order).
-FAKE_EVENTS = [
-    {
-        "id": "os_5e5680ec6b9a3",
-        "event": "order_status_updated",
-        "orderId": "a6a1f9cd-2b7a-4c6e-9f1b-2c9e1d0e9d11",
-        "storeId": None,
-        "orderReferenceId": "FUZZ-S00001",
-        "fulfillmentStatus": "shipped",
-        "items": [
-            {
-                "itemReferenceId": "1",
-                "fulfillmentStatus": "shipped",
-                "fulfillments": [
-                    {
-                        "trackingCode": "code",
-                        "trackingUrl": "https://tracking.example/code",
-                        "shipmentMethodName": "DHL Parcel",
-                        "shipmentMethodUid": "dhl_parcel",
-                        "fulfillmentCountry": "US",
-                        "fulfillmentStateProvince": "NY",
-                        "fulfillmentFacilityId": "f1",
-                    }
-                ],
-            }
-        ],
-    },
-    {
-        "id": "oi_5e5680ec6b9a4",
-        "event": "order_item_status_updated",
-        "orderId": "a6a1f9cd-2b7a-4c6e-9f1b-2c9e1d0e9d11",
-        "itemReferenceId": "1",
-        "orderReferenceId": "FUZZ-S00001",
-        "status": "printed",
-        "comment": "",
-        "created": "2026-11-22T10:00:00+00:00",
-    },
-    {
-        "id": "ot_5e5680ec6b9a5",
-        "event": "order_item_tracking_code_updated",
-        "orderId": "a6a1f9cd-2b7a-4c6e-9f1b-2c9e1d0e9d11",
-        "itemReferenceId": "1",
-        "orderReferenceId": "FUZZ-S00001",
-        "trackingCode": "code",
-        "trackingUrl": "https://tracking.example/code",
-        "shipmentMethodName": "DHL",
-        "shipmentMethodUid": "dhl",
-        "productionCountry": "US",
-        "created": "2026-11-22T10:00:00+00:00",
-    },
-    {
-        "id": "ode_5e5680ec6b9a6",
-        "event": "order_delivery_estimate_updated",
-        "orderId": "a6a1f9cd-2b7a-4c6e-9f1b-2c9e1d0e9d11",
-        "orderReferenceId": "FUZZ-S00001",
-        "minDeliveryDate": "2026-11-25",
-        "maxDeliveryDate": "2026-11-28",
-        "created": "2026-11-22T10:00:00+00:00",
-    },
-]
-# Every status the connector knows: an authenticated mutated event about a real order gets
-# "created" instead (below every real order's status), so it cannot move the order and the
-# expected end state stays what the valid events imply.
-KNOWN_STATUSES = (
-    "draft",
-    "created",
-    "uploading",
-    "pending_approval",
-    "pending_personalization",
-    "not_connected",
-    "digitizing",
-    "passed",
-    "in_production",
-    "printed",
-    "shipped",
-    "in_transit",
-    "delivered",
-    "on_hold",
-    "failed",
-    "canceled",
-    "returned",
-)
+# Gelato's events (tools/gelato_sandbox/shapes.py, shared with
+# gelato_connector/tests/test_gelato_webhook_fuzz.py), about an unknown Gelato order, to mutate.
+FAKE_EVENTS = example_events("FUZZ-S00001")
+# Every status Gelato gives (the connector knows each): an authenticated mutated event about a
+# real order gets "created" instead (below every real order's status), so it cannot move the
+# order and the expected end state stays what the valid events imply.
+KNOWN_STATUSES = FULFILLMENT_STATUSES
 SNAPSHOT_SQL = """
     SELECT (SELECT count(*) FROM gelato_webhook_event),
            (SELECT max(id) FROM gelato_webhook_event),

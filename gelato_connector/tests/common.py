@@ -19,7 +19,9 @@ if not (TOOLS_DIR / "gelato_sandbox" / "__main__.py").is_file():
     raise RuntimeError("The Gelato sandbox was not found in %s" % TOOLS_DIR)
 if str(TOOLS_DIR) not in sys.path:
     sys.path.insert(0, str(TOOLS_DIR))
-# The sandbox's process launcher (stdlib only, shared with bench/).
+# The sandbox's stdlib-only modules: its process launcher (shared with bench/), and Gelato's
+# webhook event shapes and statuses (shared with bench/bad_input/webhook_fuzz.py).
+from gelato_sandbox import shapes as gelato_shapes  # noqa: E402, F401
 from gelato_sandbox.launcher import SandboxProcess  # noqa: E402
 
 
