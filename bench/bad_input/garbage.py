@@ -129,6 +129,25 @@ class GarbageRun:
     def env(self, cr):
         return self.make_env(cr)
 
+    def expect_user_error(self, area, label, call, silent="no error raised"):
+        """``call()`` must fail with a UserError whose message is readable (noted under
+        ``area``); returning (``silent`` says what that means), raising anything else or an
+        unreadable message is a problem, reported as ``"<area>, <label>: ..."``."""
+        from odoo.exceptions import UserError
+
+        try:
+            call()
+            self.problem("%s, %s: %s" % (area, label, silent))
+        except UserError as error:
+            if readable(error.args[0]):
+                self.note(area, error.args[0])
+            else:
+                self.problem("%s, %s: %s" % (area, label, short(error.args[0])))
+        except Exception as error:
+            self.problem(
+                "%s, %s: raised %s: %s" % (area, label, type(error).__name__, short(str(error)))
+            )
+
     def quotation(self, env, with_carrier=True):
         order = env["sale.order"].create(
             {
@@ -305,8 +324,6 @@ class GarbageRun:
             self.watch_errors("template sync, %s" % label, start)
 
     def connection_test(self):
-        from odoo.exceptions import UserError
-
         for label, spec in garbage_faults(self.size, "catalogs"):
             self.tried["connection test"] += 1
             start = len(self.logs.records)
@@ -314,17 +331,11 @@ class GarbageRun:
                 company = self.env(cr).company
                 self.arm("GET /v3/catalogs", spec)
                 try:
-                    company._gelato_test_connection()
-                    self.problem("connection test, %s: reported a working key" % label)
-                except UserError as error:
-                    if readable(error.args[0]):
-                        self.note("connection test", error.args[0])
-                    else:
-                        self.problem("connection test, %s: %s" % (label, short(error.args[0])))
-                except Exception as error:
-                    self.problem(
-                        "connection test, %s: raised %s: %s"
-                        % (label, type(error).__name__, short(str(error)))
+                    self.expect_user_error(
+                        "connection test",
+                        label,
+                        company._gelato_test_connection,
+                        silent="reported a working key",
                     )
                 finally:
                     self.clear()
@@ -460,8 +471,6 @@ class GarbageRun:
     # --- refresh and cancel ----------------------------------------------------------------
 
     def refresh(self, order_id):
-        from odoo.exceptions import UserError
-
         for label, spec in garbage_faults(self.size, "order"):
             self.tried["refresh"] += 1
             start = len(self.logs.records)
@@ -470,18 +479,7 @@ class GarbageRun:
                 order = self.env(cr)["sale.order"].browse(order_id)
                 self.arm("GET /v4/orders/*", spec)
                 try:
-                    order.action_gelato_refresh()
-                    self.problem("refresh, %s: no error raised" % label)
-                except UserError as error:
-                    if readable(error.args[0]):
-                        self.note("refresh", error.args[0])
-                    else:
-                        self.problem("refresh, %s: %s" % (label, short(error.args[0])))
-                except Exception as error:
-                    self.problem(
-                        "refresh, %s: raised %s: %s"
-                        % (label, type(error).__name__, short(str(error)))
-                    )
+                    self.expect_user_error("refresh", label, order.action_gelato_refresh)
                 finally:
                     self.clear()
                     cr.rollback()
@@ -493,7 +491,10 @@ class GarbageRun:
     def cancel(self, order_ids):
         """Garbage answering the cancel (before: not cancelled at Gelato; after: cancelled
         there, the answer lost); the order stays as it is, and cancelling again works."""
-        from odoo.exceptions import UserError
+
+        def cancel_and_commit(order, cr):
+            order.with_context(disable_cancel_warning=True).action_cancel()
+            cr.commit()
 
         faults = garbage_faults(self.size, "order")
         plan = [(label, spec, when) for label, spec in faults for when in ("before", "after")]
@@ -507,22 +508,14 @@ class GarbageRun:
                 order = self.env(cr)["sale.order"].browse(order_id)
                 self.arm("POST /v4/orders/*:cancel", spec, when)
                 try:
-                    order.with_context(disable_cancel_warning=True).action_cancel()
-                    cr.commit()
-                    self.problem("cancel, %s (%s): no error raised" % (label, when))
-                except UserError as error:
-                    cr.rollback()
-                    if readable(error.args[0]):
-                        self.note("cancel", error.args[0])
-                    else:
-                        self.problem("cancel, %s (%s): %s" % (label, when, short(error.args[0])))
-                except Exception as error:
-                    cr.rollback()
-                    self.problem(
-                        "cancel, %s (%s): raised %s: %s"
-                        % (label, when, type(error).__name__, short(str(error)))
+                    self.expect_user_error(
+                        "cancel",
+                        "%s (%s)" % (label, when),
+                        lambda order=order, cr=cr: cancel_and_commit(order, cr),
                     )
                 finally:
+                    # Nothing to undo once cancelling committed; the failed cancel's otherwise.
+                    cr.rollback()
                     self.clear()
             after = self.order_state(order_id)
             if after != before:
