@@ -21,7 +21,10 @@ if str(TOOLS_DIR) not in sys.path:
     sys.path.insert(0, str(TOOLS_DIR))
 # The sandbox's stdlib-only modules: its process launcher (shared with bench/), and Gelato's
 # webhook event shapes and statuses (shared with bench/bad_input/webhook_fuzz.py).
+# pylint: disable=unused-import
 from gelato_sandbox import shapes as gelato_shapes  # noqa: E402, F401
+
+# pylint: enable=unused-import
 from gelato_sandbox.launcher import SandboxProcess  # noqa: E402
 
 
