@@ -11,15 +11,11 @@ percentiles, the database (:func:`odoo_env`), the Gelato sandbox (:class:`Sandbo
 server in its own process (:class:`OdooServer`).
 """
 
-import contextlib
 import datetime
 import json
 import os
-import socket
 import statistics
-import subprocess
 import sys
-import threading
 import time
 import urllib.request
 from contextlib import contextmanager
@@ -29,6 +25,8 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 RESULTS_DIR = REPO_ROOT / "bench" / "results"
 TOOLS_DIR = REPO_ROOT / "tools"
 sys.path.insert(0, str(TOOLS_DIR))
+# The process launcher, shared with the add-on's tests (stdlib only).
+from gelato_sandbox.launcher import SandboxProcess, ServerProcess, free_port  # noqa: E402
 
 SANDBOX_API_KEY = "bench-key"
 WEBHOOK_SECRET = "bench-webhook-secret"
@@ -232,27 +230,7 @@ def count_queries(cr):
     done.append(cr.sql_log_count)
 
 
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _drain(stream, path=None):
-    """Keep reading a child's output (so it never blocks on a full pipe), into ``path``."""
-
-    def run():
-        with contextlib.ExitStack() as stack:
-            sink = stack.enter_context(open(path, "a", encoding="utf-8")) if path else None
-            for line in stream:
-                if sink:
-                    sink.write(line)
-                    sink.flush()
-
-    threading.Thread(target=run, daemon=True).start()
-
-
-class Sandbox:
+class Sandbox(SandboxProcess):
     """tools/gelato_sandbox in its own process, with a client for its admin API.
 
     :param str webhook_url: where it POSTs webhooks (``None``: events are only logged).
@@ -269,12 +247,7 @@ class Sandbox:
         log_path=None,
         log_level="INFO",
     ):
-        command = [
-            sys.executable,
-            "-m",
-            "gelato_sandbox",
-            "--port",
-            "0",
+        args = [
             "--api-key",
             api_key,
             "--webhook-header",
@@ -287,23 +260,10 @@ class Sandbox:
             log_level if log_path else "WARNING",
         ]
         if webhook_url:
-            command += ["--webhook-url", webhook_url]
+            args += ["--webhook-url", webhook_url]
         self.api_key = api_key
         self.webhook_secret = webhook_secret
-        self.process = subprocess.Popen(
-            command,
-            cwd=TOOLS_DIR,
-            env=dict(os.environ, PYTHONPATH=str(TOOLS_DIR)),
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT if log_path else subprocess.DEVNULL,
-            text=True,
-        )
-        line = self.process.stdout.readline()
-        if "listening on" not in line:
-            self.process.kill()
-            raise RuntimeError("The Gelato sandbox did not start: %r" % line)
-        self.url = line.rsplit(" ", 1)[-1].strip()
-        _drain(self.process.stdout, log_path)
+        super().__init__(*args, log_path=log_path)
 
     def admin(self, path, payload=None, method=None, timeout=60):
         """Call ``/_sandbox/<path>`` and return its JSON answer."""
@@ -318,23 +278,8 @@ class Sandbox:
             body = response.read()
         return json.loads(body) if body else {}
 
-    def stop(self):
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
 
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.stop()
-
-
-class OdooServer:
+class OdooServer(ServerProcess):
     """An Odoo server (``odoo-bin``) in its own process on the benchmark database.
 
     :param int workers: HTTP worker processes (0: Odoo's threaded server).
@@ -383,35 +328,5 @@ class OdooServer:
         if log_path:
             command += ["--logfile", str(log_path)]
         # No --dev, no test mode: the server a merchant runs.
-        self.process = subprocess.Popen(
-            command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-        )
-        deadline = time.time() + start_timeout
-        while time.time() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(
-                    "Odoo stopped at start (exit %s); see %s" % (self.process.returncode, log_path)
-                )
-            try:
-                with urllib.request.urlopen(self.url + "/web/health", timeout=5) as response:
-                    if response.status == 200:
-                        return
-            except OSError:
-                time.sleep(0.5)
-        self.stop()
-        raise RuntimeError("Odoo did not answer /web/health in %s s" % start_timeout)
-
-    def stop(self):
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.stop()
+        super().__init__(command, "Odoo", stop_timeout=60, log_hint=log_path)
+        self.wait_for_url(self.url + "/web/health", start_timeout)

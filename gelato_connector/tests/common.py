@@ -1,8 +1,6 @@
 """Test fixtures: the Gelato sandbox (tools/gelato_sandbox) run as a real HTTP server."""
 
 import json
-import os
-import subprocess
 import sys
 import threading
 import time
@@ -17,22 +15,26 @@ SANDBOX_WEBHOOK_SECRET = "sandbox-webhook-secret-for-tests"
 # tools/ of the repository this add-on lives in: the sandbox is a development tool, not part of
 # the add-on, so the tests that cross the network start it from there.
 TOOLS_DIR = Path(__file__).resolve().parents[2] / "tools"
+if not (TOOLS_DIR / "gelato_sandbox" / "__main__.py").is_file():
+    raise RuntimeError("The Gelato sandbox was not found in %s" % TOOLS_DIR)
+if str(TOOLS_DIR) not in sys.path:
+    sys.path.insert(0, str(TOOLS_DIR))
+# The sandbox's stdlib-only modules: its process launcher (shared with bench/), and Gelato's
+# webhook event shapes and statuses (shared with bench/bad_input/webhook_fuzz.py).
+# pylint: disable=unused-import
+from gelato_sandbox import shapes as gelato_shapes  # noqa: E402, F401
+
+# pylint: enable=unused-import
+from gelato_sandbox.launcher import SandboxProcess  # noqa: E402
 
 
-class GelatoSandbox:
+class GelatoSandbox(SandboxProcess):
     """A running tools/gelato_sandbox process and a small client for its admin API."""
 
     def __init__(self, webhook_url=None):
-        if not (TOOLS_DIR / "gelato_sandbox" / "__main__.py").is_file():
-            raise RuntimeError("The Gelato sandbox was not found in %s" % TOOLS_DIR)
-        cmd = [
-            sys.executable,
-            "-m",
-            "gelato_sandbox",
+        args = [
             "--host",
             "127.0.0.1",
-            "--port",
-            "0",
             "--api-key",
             SANDBOX_API_KEY,
             "--webhook-header",
@@ -41,30 +43,8 @@ class GelatoSandbox:
             SANDBOX_WEBHOOK_SECRET,
         ]
         if webhook_url:
-            cmd += ["--webhook-url", webhook_url]
-        env = dict(os.environ, PYTHONPATH=str(TOOLS_DIR))
-        self.process = subprocess.Popen(
-            cmd,
-            cwd=TOOLS_DIR,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
-        line = self.process.stdout.readline()
-        if "listening on" not in line:
-            self.process.kill()
-            raise RuntimeError("The Gelato sandbox did not start: %s" % line)
-        self.url = line.rsplit(" ", 1)[-1].strip()
-        # Keep draining the sandbox's output so it never blocks on a full pipe.
-        threading.Thread(target=self.process.stdout.read, daemon=True).start()
-
-    def stop(self):
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
+            args += ["--webhook-url", webhook_url]
+        super().__init__(*args)
 
     def admin(self, path, payload=None, method=None):
         """Call the sandbox's admin API (``/_sandbox/<path>``) and return its JSON answer."""

@@ -8,71 +8,15 @@ from odoo.tests import HttpCase, tagged
 
 from odoo.addons.gelato_connector.lib import const
 
+from .common import gelato_shapes
+
 SECRET = "fuzz-webhook-secret"
 # `make test` runs this fuzz at this default; `make bench` (bench/bench_bad_input.py) posts
 # 10,000 examples to a real Odoo server.
 EXAMPLES = int(os.environ.get("GELATO_FUZZ_EXAMPLES", "600"))
 
-# Shapes of Gelato's events (https://dashboard.gelato.com/docs/webhooks/), to mutate.
-BASE_EVENTS = [
-    {
-        "id": "os_5e5680ec6b9a3",
-        "event": "order_status_updated",
-        "orderId": "a6a1f9cd-2b7a-4c6e-9f1b-2c9e1d0e9d11",
-        "storeId": None,
-        "orderReferenceId": "S00001",
-        "fulfillmentStatus": "shipped",
-        "items": [
-            {
-                "itemReferenceId": "1",
-                "fulfillmentStatus": "shipped",
-                "fulfillments": [
-                    {
-                        "trackingCode": "code",
-                        "trackingUrl": "https://tracking.example/code",
-                        "shipmentMethodName": "DHL Parcel",
-                        "shipmentMethodUid": "dhl_parcel",
-                        "fulfillmentCountry": "US",
-                        "fulfillmentStateProvince": "NY",
-                        "fulfillmentFacilityId": "f1",
-                    }
-                ],
-            }
-        ],
-    },
-    {
-        "id": "oi_5e5680ec6b9a4",
-        "event": "order_item_status_updated",
-        "orderId": "a6a1f9cd-2b7a-4c6e-9f1b-2c9e1d0e9d11",
-        "itemReferenceId": "1",
-        "orderReferenceId": "S00001",
-        "status": "printed",
-        "comment": "",
-        "created": "2026-11-22T10:00:00+00:00",
-    },
-    {
-        "id": "ot_5e5680ec6b9a5",
-        "event": "order_item_tracking_code_updated",
-        "orderId": "a6a1f9cd-2b7a-4c6e-9f1b-2c9e1d0e9d11",
-        "itemReferenceId": "1",
-        "orderReferenceId": "S00001",
-        "trackingCode": "code",
-        "trackingUrl": "https://tracking.example/code",
-        "shipmentMethodName": "DHL",
-        "shipmentMethodUid": "dhl",
-        "productionCountry": "US",
-        "created": "2026-11-22T10:00:00+00:00",
-    },
-    {
-        "id": "ode_5e5680ec6b9a6",
-        "event": "order_delivery_estimate_updated",
-        "orderId": "a6a1f9cd-2b7a-4c6e-9f1b-2c9e1d0e9d11",
-        "orderReferenceId": "S00001",
-        "minDeliveryDate": "2026-11-25",
-        "maxDeliveryDate": "2026-11-28",
-        "created": "2026-11-22T10:00:00+00:00",
-    },
-]
+# Shapes of Gelato's events (tools/gelato_sandbox/shapes.py, shared with the bench), to mutate.
+BASE_EVENTS = gelato_shapes.example_events()
 
 json_scalars = (
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=40)
@@ -116,6 +60,13 @@ class TestGelatoWebhookFuzz(HttpCase):
         super().setUpClass()
         cls.env["res.company"].sudo().search([]).write({"gelato_webhook_secret": False})
         cls.env.company.sudo().write({"gelato_webhook_secret": SECRET})
+
+    def test_known_statuses_are_gelatos(self):
+        """The connector knows every fulfilment status Gelato gives, and only those."""
+        self.assertEqual(
+            tuple(status for status, _label in const.FULFILLMENT_STATUSES),
+            gelato_shapes.FULFILLMENT_STATUSES,
+        )
 
     def _snapshot(self):
         self.env.cr.execute(

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from . import downloads, events
 from .errors import ApiError, conflict, not_found
+from .shapes import FULFILLMENT_STATUSES
 from .util import new_id, now, now_iso
 from .validation import (
     ORDER_TYPES,
@@ -25,14 +26,12 @@ from .validation import (
     validate_order,
 )
 
+# The journey of a placed order: created, then Gelato's statuses from passed to delivered.
 PROGRESSION = (
     "created",
-    "passed",
-    "in_production",
-    "printed",
-    "shipped",
-    "in_transit",
-    "delivered",
+    *FULFILLMENT_STATUSES[
+        FULFILLMENT_STATUSES.index("passed") : FULFILLMENT_STATUSES.index("delivered") + 1
+    ],
 )
 UNCANCELLABLE = ("printed", "shipped", "in_transit", "delivered")
 FINAL = ("delivered", "canceled", "failed", "returned")

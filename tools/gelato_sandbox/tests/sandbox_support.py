@@ -6,10 +6,6 @@ conftest files in one pytest run.
 """
 
 import json
-import os
-import select
-import signal
-import subprocess
 import sys
 import threading
 import time
@@ -19,6 +15,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 TOOLS_DIR = Path(__file__).resolve().parents[2]
+if str(TOOLS_DIR) not in sys.path:
+    sys.path.insert(0, str(TOOLS_DIR))
+from gelato_sandbox import launcher  # noqa: E402 (tools/ is on the path from here on)
+
 API_KEY = "test-key"
 SECOND_KEY = "second-test-key"
 WEBHOOK_HEADER = "signature"
@@ -155,25 +155,14 @@ class Receiver:
 # === The sandbox under test === #
 
 
-class SandboxProcess:
-    """``python -m gelato_sandbox`` on a free port, with helpers to call it."""
+class SandboxProcess(launcher.SandboxProcess):
+    """``python -m gelato_sandbox`` on a free port (gelato_sandbox/launcher.py), with helpers
+    to call it; its stderr goes to ``log_path``."""
 
     def __init__(self, log_path, *args):
-        env = dict(os.environ, PYTHONPATH=str(TOOLS_DIR))
-        self.log = open(log_path, "ab")  # noqa: SIM115 (closed in stop())
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "gelato_sandbox", "--port", "0", *args],
-            cwd=TOOLS_DIR,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=self.log,
-        )
-        ready, _, _ = select.select([self.proc.stdout], [], [], START_TIMEOUT)
-        line = self.proc.stdout.readline().decode().strip() if ready else ""
-        if not line.startswith("gelato-sandbox listening on "):
-            self.stop()
-            raise RuntimeError(f"sandbox did not start: {line!r}; see {log_path}")
-        self.base_url = line.rsplit(" ", 1)[1]
+        super().__init__(*args, log_path=log_path, start_timeout=START_TIMEOUT)
+        self.proc = self.process
+        self.base_url = self.url
 
     def api(self, method, path, body=None, key=API_KEY, timeout=10):
         headers = {"X-API-KEY": key} if key else {}
@@ -193,18 +182,6 @@ class SandboxProcess:
 
     def wait_webhooks(self, timeout=10):
         assert self.admin("POST", "webhooks/wait", {"timeout": timeout})["idle"]
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self.proc.stdout.close()
-        self.log.close()
-        return self.proc.returncode
 
 
 # === Payloads === #
