@@ -137,7 +137,23 @@ def hostile_files(kind):
     good_jpeg = solid_jpeg(1890, 2520)
     good_pdf = blank_pdf(1)
     gif = b"GIF89a" + random.Random(1).randbytes(200)
+    # The security review's PDF (looped pypdf 5.x forever), also as one whose parsing makes
+    # pypdf warn megabytes: the add-on's tests make the same files (imported once Odoo is set).
+    from odoo.addons.gelato_connector.tests.common import make_hostile_pdf
+
     files = [
+        (
+            "PDF: inline image without end marker, /ImportError keys",
+            "poster.pdf",
+            make_hostile_pdf(),
+            "refuse",
+        ),
+        (
+            "PDF whose parsing warns megabytes (40,000 duplicated keys)",
+            "poster.pdf",
+            make_hostile_pdf(duplicates=40_000),
+            "either",
+        ),
         # truncated and damaged
         ("truncated PNG (half)", "poster.png", good_png[: len(good_png) // 2], "refuse"),
         ("PNG without its end chunk", "poster.png", good_png[:-12], "refuse"),

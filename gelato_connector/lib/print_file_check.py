@@ -41,6 +41,9 @@ PDF_MAX_ANALYSED_CONTENT = 8 * 1024 * 1024
 # Limits of the checking process (see main()).
 CHILD_MEMORY_BYTES = 1024 * 1024 * 1024
 CHILD_CPU_SECONDS = 60
+# Exit status of the checker when a library it needs (Pillow, pypdf) cannot be imported: the
+# caller refuses the file with that reason, it never checks the file in its own process.
+EXIT_MISSING_LIBRARY = 3
 
 MAGIC_NUMBERS = (
     (b"\x89PNG\r\n\x1a\n", "png"),
@@ -134,7 +137,11 @@ def inspect_print_file(data, filename=None, width_mm=None, height_mm=None):
     except RecursionError:
         _add(result, "error", "too_complex", detail="nested too deeply")
     except Exception as error:  # hostile input: any parser failure is a refusal
-        _add(result, "error", "unreadable", detail=_short(error))
+        if type(error).__name__ == "LimitReachedError":
+            # pypdf 6 stops inflating past its own limits: a bomb, refused as too complex.
+            _add(result, "error", "too_complex", detail=_short(error))
+        else:
+            _add(result, "error", "unreadable", detail=_short(error))
     levels = {finding["level"] for finding in result["findings"]}
     result["status"] = "error" if "error" in levels else "warning" if "warning" in levels else "ok"
     return result
@@ -188,6 +195,17 @@ def main():
     except (ImportError, ValueError, OSError) as error:
         # Not on every platform: the caller's timeout still bounds the check.
         sys.stderr.write("resource limits not set: %s\n" % error)
+    try:
+        import PIL.Image  # noqa: F401
+        import pypdf  # noqa: F401
+    except ImportError as error:
+        sys.stderr.write("missing library: %s\n" % error)
+        sys.exit(EXIT_MISSING_LIBRARY)
+    # pypdf warns through logging about each oddity of a damaged file: a hostile file could
+    # fill the caller's pipe with megabytes of them. Only errors are written.
+    import logging
+
+    logging.getLogger("pypdf").setLevel(logging.ERROR)
     data = sys.stdin.buffer.read(MAX_BYTES + 1)
     if sys.argv[1:2] == ["--preview"]:
         try:

@@ -401,6 +401,12 @@ class GelatoPrintFile(models.Model):
                 "Export a simpler or flattened version.",
                 **p,
             ),
+            "check_unavailable": lambda p: self.env._(
+                "The file could not be checked on this server (%(detail)s). Ask your "
+                "administrator to repair the print-file check (Pillow and pypdf in Odoo's "
+                "Python environment), then upload the file again.",
+                **p,
+            ),
             "encrypted": lambda p: self.env._(
                 "The PDF is password-protected: export it without a password.", **p
             ),

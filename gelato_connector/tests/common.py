@@ -197,6 +197,38 @@ def make_pdf(width_mm, height_mm, pages=1, image_px=None):
     return output.getvalue()
 
 
+def make_hostile_pdf(duplicates=1):
+    """A tiny PDF that looped pypdf 5.x forever: a content stream ending in an inline JPEG
+    image without its end marker (``BI … ID`` and no ``EI``), drawn on a page with an image
+    XObject (so the checker reads the content), and ``/ImportError`` keys defined several
+    times in its dictionaries (pypdf warns about each, quoting the key)."""
+    keys = b" /ImportError 1" * (duplicates + 1)
+    content = b"q 10 0 0 10 0 0 cm BI /W 1 /H 1 /F /DCT ID "
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R" + keys + b" >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1" + keys + b" >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 850 1134] /Contents 4 0 R "
+        b"/Resources << /XObject << /Im1 5 0 R >> >>" + keys + b" >>",
+        b"<< /Length %d" % len(content) + keys + b" >>\nstream\n" + content + b"\nendstream",
+        b"<< /Type /XObject /Subtype /Image /Width 1 /Height 1 /ColorSpace /DeviceGray "
+        b"/BitsPerComponent 8 /Length 1 >>\nstream\n\x00\nendstream",
+    ]
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    for offset in offsets:
+        out += b"%010d 00000 n \n" % offset
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objects) + 1,
+        xref,
+    )
+    return bytes(out)
+
+
 def gelato_variant(uid, options, placements, title=None):
     """One variant of a Gelato template (``GET /v1/templates/{id}``) for unit tests.
 

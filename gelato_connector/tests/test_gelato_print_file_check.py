@@ -1,8 +1,15 @@
 """Print-file checks (lib/print_file_check.py and its isolated runner in lib/print_files.py), no ORM needed."""
 
 import io
+import json
+import shutil
 import struct
+import subprocess
+import sys
+import tempfile
+import time
 import zlib
+from pathlib import Path
 from unittest.mock import patch
 
 from PIL import Image
@@ -13,6 +20,7 @@ from odoo.tests import BaseCase, tagged
 
 from odoo.addons.gelato_connector.lib import print_file_check, print_files, signing
 from odoo.addons.gelato_connector.tests.common import (
+    make_hostile_pdf,
     make_jpeg,
     make_pdf,
     make_png,
@@ -251,6 +259,58 @@ class TestPrintFileCheck(BaseCase):
                     self.assertEqual((result["status"], result["file_type"]), ("warning", "png"))
             result = print_files.check_print_file(data, "b" * 200_000 + ".pdf", *AREA)
             self.assertEqual(codes(result, "error"), ["type_mismatch"])
+
+    def test_a_pdf_that_loops_pypdf_is_refused_by_the_checker_never_parsed_here(self):
+        """Security review: pypdf 5.x looped forever on an inline image without its end
+        marker, and the old runner, seeing "ImportError" in the checker's stderr (pypdf's
+        warnings quote the file's /ImportError keys), checked the file again inside Odoo.
+        The actual ~800-byte file goes through the real check: refused, fast, never here."""
+        data = make_hostile_pdf()
+        self.assertLess(len(data), 1000)
+        with patch.object(
+            print_file_check, "inspect_print_file", side_effect=AssertionError("checked here")
+        ):
+            started = time.monotonic()
+            result = print_files.check_print_file(data, "poster.pdf", *AREA)
+        self.assertLess(time.monotonic() - started, 20)
+        self.assertEqual(result["status"], "error")
+        self.assertIn(codes(result, "error")[0], ("unreadable", "corrupt", "too_complex"))
+
+    def test_the_checker_without_its_libraries_refuses_the_file_with_the_reason(self):
+        """A checker that cannot import Pillow or pypdf exits with its own status: the file
+        is refused and the administrator is told, never checked in the Odoo process."""
+        bare = Path(tempfile.mkdtemp()) / "venv"
+        self.addCleanup(shutil.rmtree, bare.parent, True)
+        subprocess.run(
+            [sys.executable, "-m", "venv", "--without-pip", str(bare)], check=True, timeout=60
+        )
+        data = make_png(pixels(300, 200), pixels(400, 200))
+        with (
+            patch.object(print_files, "CHECKER_PYTHON", str(bare / "bin" / "python")),
+            patch.object(
+                print_file_check, "inspect_print_file", side_effect=AssertionError("checked here")
+            ),
+        ):
+            result = print_files.check_print_file(data, "poster.png", *AREA)
+            preview = print_files.make_print_file_preview(data)
+        self.assertEqual(codes(result, "error"), ["check_unavailable"])
+        self.assertIn("missing library", result["findings"][0]["params"]["detail"])
+        self.assertIsNone(preview)
+        with patch.object(print_files, "CHECKER_PYTHON", "/nonexistent/python"):
+            result = print_files.check_print_file(data, "poster.png", *AREA)
+        self.assertEqual(codes(result, "error"), ["check_unavailable"])
+
+    def test_megabytes_of_parser_warnings_stay_out_of_the_caller(self):
+        """A PDF whose parsing makes pypdf warn for every one of 40,000 duplicated keys: the
+        check answers, and the caller reads at most a few KB of the checker's stderr."""
+        data = make_hostile_pdf(duplicates=40_000)
+        self.assertGreater(len(data), 400_000)
+        returncode, stdout, stderr = print_files._run_checker(
+            ["--check", "poster.pdf", "300.0", "400.0"], data
+        )
+        self.assertEqual(returncode, 0, stderr)
+        self.assertIn(json.loads(stdout)["status"], ("ok", "warning", "error"))
+        self.assertLessEqual(len(stderr.encode()), print_files.STDERR_KEPT_BYTES)
 
     def test_isolated_check_gives_the_same_answer(self):
         data = make_png(pixels(300, 200), pixels(400, 200))
