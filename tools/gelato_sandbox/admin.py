@@ -95,6 +95,14 @@ def gelato_cancel(app, request):
     return 200, app.store.gelato_cancel(request.params["id"], reason)
 
 
+def item_status(app, request):
+    body = _body(request)
+    order = app.store.set_item_status(
+        request.params["id"], request.params["item"], body.get("to"), body.get("comment") or ""
+    )
+    return 200, order
+
+
 def delivery_estimate(app, request):
     body = _body(request)
     order = app.store.set_delivery_estimate(
@@ -174,6 +182,7 @@ ROUTES = [
     ("POST", "/_sandbox/orders/{id}/return", mark_returned),
     ("POST", "/_sandbox/orders/{id}/cancel", gelato_cancel),
     ("POST", "/_sandbox/orders/{id}/delivery-estimate", delivery_estimate),
+    ("POST", "/_sandbox/orders/{id}/items/{item}/status", item_status),
     ("GET", "/_sandbox/webhooks", webhook_log),
     ("POST", "/_sandbox/webhooks/resend", resend_webhook),
     ("POST", "/_sandbox/webhooks/send", send_webhook),

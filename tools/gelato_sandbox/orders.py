@@ -644,6 +644,24 @@ class OrderStore:
             self._save()
             return copy.deepcopy(order)
 
+    def set_item_status(self, order_id, item_reference, status, comment=""):
+        """One item moves on its own (Gelato reports items' statuses separately: an item
+        printed before the other, ``order_item_status_updated``); the order keeps its status."""
+        if status not in FULFILLMENT_STATUSES:
+            raise invalid("to", f"'{status}' is not a fulfillment status")
+        with self._lock:
+            order = self._live(order_id, "updated")
+            item = next(
+                (i for i in order["items"] if i["itemReferenceId"] == item_reference), None
+            )
+            if item is None:
+                raise not_found(f"Order {order_id} has no item {item_reference}.")
+            item["fulfillmentStatus"] = status
+            order["updatedAt"] = now_iso()
+            self.webhooks.emit(events.order_item_status_updated(self.catalog, order, item, comment))
+            self._save()
+            return copy.deepcopy(order)
+
     def set_delivery_estimate(self, order_id, min_date, max_date):
         try:
             start = datetime.date.fromisoformat(min_date)

@@ -276,3 +276,23 @@ def test_delivery_estimate_change(sandbox, create_order, receiver):
     assert event["id"].startswith("os_")
     bad = {"minDeliveryDate": "2030-01-12", "maxDeliveryDate": "2030-01-10"}
     assert sandbox.admin_reply("POST", f"orders/{order['id']}/delivery-estimate", bad).status == 400
+
+
+def test_one_item_moves_alone(sandbox, create_order, receiver, payloads):
+    items = [payloads.item("a", POSTER_UID), payloads.item("b", MUG_UID)]
+    order = create_order("SO-ITEM", items)
+    moved = sandbox.admin("POST", f"orders/{order['id']}/items/a/status", {"to": "printed"})
+    assert moved["fulfillmentStatus"] == "created"
+    assert [i["fulfillmentStatus"] for i in moved["items"]] == ["printed", "created"]
+    fetched = sandbox.api("GET", f"/v4/orders/{order['id']}").body
+    assert [i["fulfillmentStatus"] for i in fetched["items"]] == ["printed", "created"]
+    sandbox.wait_webhooks()
+    [event] = receiver.events()
+    assert (event["event"], event["itemReferenceId"], event["status"]) == (
+        "order_item_status_updated",
+        "a",
+        "printed",
+    )
+    base = f"orders/{order['id']}/items"
+    assert sandbox.admin_reply("POST", f"{base}/zz/status", {"to": "printed"}).status == 404
+    assert sandbox.admin_reply("POST", f"{base}/a/status", {"to": "flying"}).status == 400
