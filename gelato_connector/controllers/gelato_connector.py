@@ -29,9 +29,12 @@ class GelatoController(http.Controller):
 
         The caller is authenticated first (the configured header compared in constant time with
         each company's secret); nothing about the payload is read from the database before.
-        Then the event is recorded once (by its id) and applied.
+        Then the event is recorded once (by its id, one ``INSERT … ON CONFLICT DO NOTHING``)
+        and the inbox job is woken up: it applies the event later, from what Gelato's API says
+        about the order. No record is read or written here, so Gelato's deliveries (and its
+        retries) never wait behind the processing of an order.
 
-        :return: 200 once the event is accepted (applied, duplicate, or ignored), 403 when the
+        :return: 200 once the event is recorded (or is a duplicate, or ignored), 403 when the
             caller is not authenticated, 413 for an oversized body, 400 for a body that is not
             JSON. Gelato retries on anything but 2xx.
         """

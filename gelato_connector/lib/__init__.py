@@ -13,4 +13,5 @@ with the models that show them, these modules return codes and parameters.
 - ``addresses``: Gelato's address rules.
 - ``statuses``: how Gelato's fulfilment statuses move and aggregate.
 - ``orders``: Gelato's order answers, back-off and shipping rates.
+- ``webhooks``: webhook events as received (identity, what the payload alone tells).
 """

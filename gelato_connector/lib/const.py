@@ -56,6 +56,13 @@ WEBHOOK_MAX_BODY_BYTES = 256 * 1024
 WEBHOOK_EVENT_RETENTION_DAYS = 90
 # Keys whose values Gelato's "send test" fills with placeholders such as {{MyOrderId}}.
 WEBHOOK_ID_KEYS = ("orderId", "orderReferenceId", "itemReferenceId", "storeId")
+# The inbox job: received events read per batch (one transaction), and at most this many
+# Gelato orders fetched per batch (one GET each, however many events they had).
+INBOX_BATCH_EVENTS = 500
+INBOX_BATCH_ORDERS = 50
+# An event whose Gelato order is still a draft here (its promotion not committed yet) waits
+# this long; Gelato's answers failing are retried with the send job's back-off.
+INBOX_DRAFT_WAIT_SECONDS = 10
 
 # === Products and print files === #
 # https://dashboard.gelato.com/docs/ecommerce/templates/get/ : each template variant lists its

@@ -391,8 +391,32 @@ class GelatoOrder(models.Model):
             g.fulfillment_status == "canceled" for g in order.gelato_order_ids
         ):
             order.gelato_state = "cancelled"
+        if self._gelato_customer_mail_due():
+            # The customer is mailed about this step right after (the inbox job): that mail,
+            # with the tracking links, is the chatter's entry for it; no second note.
+            return
         if status in const.JOURNEY_STATUSES or status in ("canceled", "on_hold", "returned"):
             order._gelato_post_note(body)
+
+    def _gelato_customer_mail_due(self):
+        """The mail template the customer is to get now for this part's status, or None.
+
+        Only where the caller acts on Gelato's confirmed answer and mails the customer
+        (context ``gelato_notify_customer``, the inbox job): once when the part ships, once
+        when it is delivered.
+        """
+        self.ensure_one()
+        if not self.env.context.get("gelato_notify_customer"):
+            return None
+        current = self.fulfillment_status
+        if current in ("shipped", "in_transit") and not self.shipped_notified:
+            xmlid = "gelato_connector.mail_template_gelato_order_shipped"
+        elif current == "delivered" and not self.delivered_notified:
+            xmlid = "gelato_connector.mail_template_gelato_order_delivered"
+        else:
+            return None
+        template = self.env.ref(xmlid, raise_if_not_found=False)
+        return xmlid if template and self.sale_order_id.partner_id.email else None
 
     def _gelato_after_status_event(self, status, changed, comment=None):
         """What a status from Gelato's webhook means beyond the status itself.

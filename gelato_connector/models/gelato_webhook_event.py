@@ -1,22 +1,36 @@
+"""The webhook's event log and inbox.
+
+The request only records an event (one ``INSERT … ON CONFLICT DO NOTHING``) and wakes the
+inbox job up; the job applies received events in batches, per Gelato order, from what Gelato's
+API answers about that order — never from what the event claims.
+"""
+
 import hmac
 import json
 import logging
+from collections import defaultdict
 from datetime import timedelta
 
 import psycopg2.errors
 
 from odoo import api, fields, models, tools
+from odoo.tools import SQL
 
-from ..lib import const, text
+from ..exceptions import GelatoApiError
+from ..lib import const, orders, text, webhooks
 
 _logger = logging.getLogger(__name__)
 
-# Concurrency errors are left to Odoo's request retrying (the whole request is replayed).
+# Another transaction holds or changed the same rows: the events stay received and the next
+# batch applies them on a fresh snapshot.
 _CONCURRENCY_ERRORS = (
     psycopg2.errors.SerializationFailure,
     psycopg2.errors.DeadlockDetected,
     psycopg2.errors.LockNotAvailable,
+    psycopg2.errors.UniqueViolation,
 )
+
+INBOX_CRON_XMLID = "gelato_connector.ir_cron_gelato_process_webhook_events"
 
 
 class GelatoWebhookEvent(models.Model):
@@ -32,13 +46,26 @@ class GelatoWebhookEvent(models.Model):
     order_reference = fields.Char(readonly=True)
     sale_order_id = fields.Many2one("sale.order", readonly=True, index="btree_not_null")
     state = fields.Selection(
-        selection=[("done", "Applied"), ("ignored", "Ignored"), ("error", "Error")],
+        selection=[
+            ("received", "Received"),
+            ("done", "Applied"),
+            ("ignored", "Ignored"),
+            ("error", "Error"),
+        ],
         readonly=True,
         required=True,
-        default="done",
+        default="received",
+        help="Received: waiting for the inbox job. Applied: Gelato's order was fetched and "
+        "applied. Ignored: nothing to apply (unknown order, Gelato does not confirm it, not an "
+        "order event). Error: applying failed, see the message and the order's activity.",
     )
-    message = fields.Char(readonly=True, help="Why the event was ignored or failed.")
+    message = fields.Char(readonly=True, help="Why the event was ignored, failed or waits.")
     payload = fields.Text(readonly=True)
+    attempt_count = fields.Integer(
+        readonly=True, help="Times Gelato could not be asked about the event's order."
+    )
+    next_attempt = fields.Datetime(readonly=True, help="Gelato is asked again from then on.")
+    processed_date = fields.Datetime(string="Processed On", readonly=True)
 
     _sql_constraints = [
         (
@@ -47,6 +74,20 @@ class GelatoWebhookEvent(models.Model):
             "A Gelato event is recorded once per company.",
         ),
     ]
+
+    def init(self):
+        # The inbox reads only received events: a partial index keeps that cost flat however
+        # many applied events the log holds; the purge deletes by age.
+        tools.create_index(
+            self.env.cr,
+            "gelato_webhook_event_received_idx",
+            self._table,
+            ["id"],
+            where="state = 'received'",
+        )
+        tools.create_index(
+            self.env.cr, "gelato_webhook_event_create_date_idx", self._table, ["create_date"]
+        )
 
     # === BUSINESS METHODS: AUTHENTICATION === #
 
@@ -85,15 +126,16 @@ class GelatoWebhookEvent(models.Model):
                 matched = company_id
         return matched
 
-    # === BUSINESS METHODS: RECEPTION === #
+    # === BUSINESS METHODS: RECEPTION (the request) === #
 
     @api.model
     def _gelato_receive(self, company_id, payload):
-        """Record an authenticated event once and apply it. Never raises for bad input.
+        """Record an authenticated event once and wake the inbox job up. Never raises for bad
+        input; reads no record (one INSERT, and the cron trigger for a new event).
 
         :param int company_id: the company authenticated by the webhook secret.
         :param payload: the decoded JSON body (any JSON value).
-        :return: the event record, or an empty recordset when nothing was recorded.
+        :return: the new event record, or an empty recordset when nothing new was recorded.
         """
         try:
             # Strings PostgreSQL cannot store (NUL, lone surrogates from "\ud800" escapes) are
@@ -103,21 +145,22 @@ class GelatoWebhookEvent(models.Model):
         except RecursionError:
             _logger.debug("Gelato webhook nested too deeply; ignored")
             return self.browse()
-        event_id, event_type = self._gelato_event_identity(payload)
+        event_id, event_type = webhooks.event_identity(payload)
         if not event_id:
             _logger.debug("Gelato webhook without a usable event id or type; ignored")
             return self.browse()
-        if any("{{" in str(payload.get(key) or "") for key in const.WEBHOOK_ID_KEYS):
-            # Gelato's "send test" button fills ids with placeholders such as {{MyOrderId}}.
+        if webhooks.is_test_event(payload):
             _logger.debug("Gelato webhook test event %s acknowledged", event_id)
             return self.browse()
+        problem = webhooks.event_problem(event_type, payload)
         self.env.cr.execute(
             """
             INSERT INTO gelato_webhook_event
                    (event_id, event_type, company_id, gelato_order_id, order_reference, state,
-                    payload, create_uid, write_uid, create_date, write_date)
-            VALUES (%s, %s, %s, %s, %s, 'done', %s, %s, %s, now() at time zone 'UTC',
-                    now() at time zone 'UTC')
+                    message, payload, attempt_count, create_uid, write_uid, create_date,
+                    write_date, processed_date)
+            VALUES (%s, %s, %s, %s, %s, %s, %s, %s, 0, %s, %s, now() at time zone 'UTC',
+                    now() at time zone 'UTC', %s)
             ON CONFLICT (company_id, event_id) DO NOTHING
             RETURNING id
             """,
@@ -125,220 +168,317 @@ class GelatoWebhookEvent(models.Model):
                 event_id,
                 event_type,
                 company_id,
-                self._gelato_str(payload.get("orderId")),
-                self._gelato_str(payload.get("orderReferenceId")),
+                webhooks.text(payload.get("orderId")),
+                webhooks.text(payload.get("orderReferenceId")),
+                "ignored" if problem else "received",
+                problem,
                 payload_text,
                 self.env.uid or 1,
                 self.env.uid or 1,
+                fields.Datetime.now() if problem else None,
             ],
         )
         row = self.env.cr.fetchone()
         if not row:
             _logger.debug("Gelato event %s already received; duplicate ignored", event_id)
             return self.browse()
-        event = self.browse(row[0])
-        try:
-            with self.env.cr.savepoint():
-                event._gelato_apply(event_type, payload)
-        except _CONCURRENCY_ERRORS:
-            raise
-        except Exception as error:  # no input may turn into a 500
-            _logger.exception("Gelato event %s could not be applied", event_id)
-            self.env.invalidate_all()
-            event.write({"state": "error", "message": str(error)[:500]})
-        return event
+        if problem:
+            _logger.debug("Gelato event %s ignored: %s", event_id, problem)
+        else:
+            self._gelato_trigger_inbox()
+        return self.browse(row[0])
 
     @api.model
-    def _gelato_event_identity(self, payload):
-        """(event id, event type) of a payload, or (None, None) when it is not an event."""
-        if not isinstance(payload, dict):
-            return None, None
-        event_id, event_type = payload.get("id"), payload.get("event")
-        if not isinstance(event_id, str) or not isinstance(event_type, str):
-            return None, None
-        event_id, event_type = event_id.strip()[:255], event_type.strip()[:64]
-        return (event_id, event_type) if event_id and event_type else (None, None)
+    def _gelato_trigger_inbox(self, at=None):
+        """Wake the inbox job up (now, or at ``at``) once this transaction commits."""
+        # The xml id lookup is cached per registry: no query for it on the request path.
+        cron_id = self.env["ir.model.data"]._xmlid_to_res_id(
+            INBOX_CRON_XMLID, raise_if_not_found=False
+        )
+        if cron_id:
+            self.env["ir.cron"].sudo().browse(cron_id)._trigger(at)
 
-    @staticmethod
-    def _gelato_is_status(value):
-        """Whether ``value`` is a fulfilment status Gelato documents (any JSON value accepted)."""
-        return isinstance(value, str) and value in const.FULFILLMENT_STATUS_LABELS
+    # === BUSINESS METHODS: THE INBOX (the job) === #
 
-    @staticmethod
-    def _gelato_str(value):
-        return value[:255] if isinstance(value, str) and value else None
+    @api.model
+    def _cron_gelato_process_webhook_events(self, batch_size=None, max_orders=None):
+        """Apply one batch of received events (scheduled action, woken up by the webhook).
 
-    def _gelato_apply(self, event_type, payload):
-        """Apply one recorded event: dispatch on its type to ``_gelato_process_<type>``."""
-        self.ensure_one()
-        if event_type not in const.WEBHOOK_EVENTS:
-            self._gelato_ignore("event type not handled")
-            return
-        getattr(self, "_gelato_process_%s" % event_type)(payload)
+        The events are taken in the order they arrived and grouped per sale order; each sale
+        order is locked ``FOR UPDATE SKIP LOCKED`` (another worker running the job at the same
+        time takes other orders, the send job's locks are respected), each of its Gelato orders
+        is fetched once from Gelato and applied, and its events are marked in the same
+        transaction — committed by the cron runner, so an event is applied exactly once, also
+        when a worker dies mid-batch (the whole batch is then rolled back and taken again).
 
-    def _gelato_ignore(self, reason):
-        _logger.debug("Gelato event %s ignored: %s", self.event_id, reason)
-        self.write({"state": "ignored", "message": reason})
-
-    # === BUSINESS METHODS: EVENTS === #
-
-    def _gelato_find_sale_order(self, payload):
-        """The sale order an event is about, within the authenticated company only.
-
-        Indexed lookups only: Gelato's order id first, then the order reference (a part of a
-        split order not seen yet).
+        :return: the events handled by this batch.
         """
-        self.ensure_one()
-        gelato_order_id = self._gelato_str(payload.get("orderId"))
-        reference = self._gelato_str(payload.get("orderReferenceId"))
-        order = self.env["sale.order"]
-        if gelato_order_id:
-            order = (
-                self.env["gelato.order"]
-                .search(
-                    [("gelato_id", "=", gelato_order_id), ("company_id", "=", self.company_id.id)],
-                    limit=1,
+        icp = self.env["ir.config_parameter"].sudo()
+        batch_size = batch_size or int(
+            icp.get_param("gelato_connector.inbox_batch_events", const.INBOX_BATCH_EVENTS)
+        )
+        max_orders = max_orders or int(
+            icp.get_param("gelato_connector.inbox_batch_orders", const.INBOX_BATCH_ORDERS)
+        )
+        handled = self.browse()
+        for sale_order_id, event_ids in self._gelato_inbox_candidates(batch_size, max_orders):
+            handled |= self._gelato_process_group(sale_order_id, event_ids)
+        remaining = self._gelato_count_due() if handled else 0
+        self.env["ir.cron"]._notify_progress(done=len(handled), remaining=remaining)
+        return handled
+
+    def _gelato_due_condition(self):
+        return SQL(
+            "state = 'received' AND (next_attempt IS NULL OR next_attempt <= %s)",
+            fields.Datetime.now(),
+        )
+
+    @api.model
+    def _gelato_count_due(self):
+        self.flush_model(["state", "next_attempt"])
+        self.env.cr.execute(
+            SQL("SELECT COUNT(*) FROM gelato_webhook_event WHERE %s", self._gelato_due_condition())
+        )
+        return self.env.cr.fetchone()[0]
+
+    @api.model
+    def _gelato_inbox_candidates(self, batch_size, max_orders):
+        """Due received events, oldest first, grouped per sale order (None: no sale order of
+        the company has that Gelato order or reference).
+
+        :return: ``[(sale order id or None, [event ids in arrival order])]``, at most
+            ``max_orders`` sale orders.
+        """
+        self.flush_model()
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT e.id,
+                       COALESCE(
+                           (SELECT g.sale_order_id FROM gelato_order g
+                             WHERE g.gelato_id = e.gelato_order_id
+                               AND g.company_id = e.company_id
+                             LIMIT 1),
+                           (SELECT s.id FROM sale_order s
+                             WHERE s.name = e.order_reference
+                               AND s.company_id = e.company_id
+                               AND s.gelato_state IS NOT NULL
+                             ORDER BY s.id LIMIT 1))
+                  FROM gelato_webhook_event e
+                 WHERE %s  -- the event's own columns: subqueries are in the select list
+                 ORDER BY e.id
+                 LIMIT %s
+                """,
+                self._gelato_due_condition(),
+                batch_size,
+            )
+        )
+        groups = defaultdict(list)
+        for event_id, sale_order_id in self.env.cr.fetchall():
+            if sale_order_id not in groups and len(groups) >= max_orders:
+                continue
+            groups[sale_order_id].append(event_id)
+        return list(groups.items())
+
+    @api.model
+    def _gelato_lock_events(self, event_ids):
+        """Lock those of ``event_ids`` still received that no other transaction holds."""
+        cr = self.env.cr
+        try:
+            with cr.savepoint(flush=False):
+                cr.execute(
+                    """
+                    SELECT id FROM gelato_webhook_event
+                     WHERE id = ANY(%s) AND state = 'received'
+                     ORDER BY id
+                       FOR UPDATE SKIP LOCKED
+                    """,
+                    [list(event_ids)],
                 )
-                .sale_order_id
-            )
-        if not order and reference:
-            order = order.search(
-                [
-                    ("name", "=", reference),
-                    ("company_id", "=", self.company_id.id),
-                    ("gelato_state", "!=", False),
-                ],
-                limit=1,
-            )
-        if order:
-            # One order's events are applied one after the other: this row update waits for a
-            # concurrent event of the same order (two deliveries at once, or Gelato retrying a
-            # slow one) and then fails with a serialisation error, so that Odoo replays this
-            # request on a fresh snapshot that sees what the other one did (its tracking codes,
-            # its status) instead of adding them a second time.
-            self.env.cr.execute(
-                "UPDATE sale_order SET write_date = write_date WHERE id = %s", [order.id]
-            )
-            self.sale_order_id = order
+                ids = [row[0] for row in cr.fetchall()]
+        except psycopg2.errors.SerializationFailure:
+            # Another worker handled them after this transaction's snapshot was taken.
+            return self.browse()
+        events = self.browse(ids)
+        events.invalidate_recordset()
+        return events
+
+    @api.model
+    def _gelato_lock_sale_order(self, sale_order_id):
+        """Lock the sale order, or return an empty recordset when another transaction holds it
+        (an inbox worker, the send job) or changed it after this transaction's snapshot."""
+        cr = self.env.cr
+        try:
+            with cr.savepoint(flush=False):
+                cr.execute(
+                    "SELECT id FROM sale_order WHERE id = %s FOR UPDATE SKIP LOCKED",
+                    [sale_order_id],
+                )
+                if not cr.fetchone():
+                    return self.env["sale.order"]
+                # A row version of our own: a worker whose snapshot is older than this
+                # transaction's commit cannot lock the order afterwards (it fails as above)
+                # and so never applies Gelato's answer over what this batch did.
+                cr.execute(
+                    "UPDATE sale_order SET write_date = write_date WHERE id = %s",
+                    [sale_order_id],
+                )
+        except psycopg2.errors.SerializationFailure:
+            return self.env["sale.order"]
+        order = self.env["sale.order"].browse(sale_order_id)
+        order.invalidate_recordset()
         return order
 
-    def _gelato_prepare_context(self, payload, status_key):
-        """(sale order, Gelato order id, status) of an order event, or Nones when unusable."""
-        self.ensure_one()
-        gelato_order_id = self._gelato_str(payload.get("orderId"))
-        status = payload.get(status_key)
-        if status_key and not self._gelato_is_status(status):
-            self._gelato_ignore("unknown status %r" % (status,))
-            return None, None, None
-        order = self._gelato_find_sale_order(payload) if gelato_order_id else None
-        if not order:
-            self._gelato_ignore("unknown order")
-            return None, None, None
-        return order, gelato_order_id, status
+    @api.model
+    def _gelato_process_group(self, sale_order_id, event_ids):
+        """Apply the events of one sale order (or ignore those of no known order).
 
-    def _gelato_process_order_status_updated(self, payload):
-        order, gelato_order_id, status = self._gelato_prepare_context(payload, "fulfillmentStatus")
-        if not order:
-            return
-        items = (
-            [
-                {
-                    "itemReferenceId": self._gelato_str(str(item.get("itemReferenceId") or "")),
-                    "fulfillmentStatus": item.get("fulfillmentStatus")
-                    if self._gelato_is_status(item.get("fulfillmentStatus"))
-                    else status,
-                    "fulfillments": self._gelato_clean_fulfillments(item.get("fulfillments")),
-                }
-                for item in payload.get("items") or []
-                if isinstance(item, dict)
-            ]
-            if isinstance(payload.get("items"), list)
-            else None
-        )
-        comment = payload.get("comment") if isinstance(payload.get("comment"), str) else None
-        gelato_order = order._gelato_get_gelato_order(gelato_order_id)
-        changed = gelato_order._gelato_apply_status(status, items=items, comment=comment)
-        gelato_order._gelato_after_status_event(status, changed, comment)
-
-    def _gelato_process_order_item_status_updated(self, payload):
-        order, gelato_order_id, status = self._gelato_prepare_context(payload, "status")
-        if not order:
-            return
-        lines = self._gelato_event_lines(order, payload)
-        if not lines:
-            self._gelato_ignore("unknown item")
-            return
-        gelato_order = order._gelato_get_gelato_order(gelato_order_id)
-        lines.filtered(lambda line: not line.gelato_order_id).gelato_order_id = gelato_order
-        lines._gelato_apply_item_status(status)
-
-    def _gelato_process_order_item_tracking_code_updated(self, payload):
-        order, gelato_order_id, _status = self._gelato_prepare_context(payload, None)
-        if not order:
-            return
-        lines = self._gelato_event_lines(order, payload)
-        code = self._gelato_str(payload.get("trackingCode"))
-        if not lines or not code:
-            self._gelato_ignore("unknown item or no tracking code")
-            return
-        gelato_order = order._gelato_get_gelato_order(gelato_order_id)
-        tracking = lines._gelato_add_tracking(
-            code,
-            self._gelato_str(payload.get("trackingUrl")),
-            self._gelato_str(payload.get("shipmentMethodName")),
-            gelato_order,
-        )
-        if tracking:
-            gelato_order._gelato_log_tracking(tracking)
-
-    def _gelato_process_order_delivery_estimate_updated(self, payload):
-        order, gelato_order_id, _status = self._gelato_prepare_context(payload, None)
-        if not order:
-            return
-        min_date = self._gelato_date(payload.get("minDeliveryDate"))
-        max_date = self._gelato_date(payload.get("maxDeliveryDate"))
-        if not (min_date or max_date):
-            self._gelato_ignore("no delivery date")
-            return
-        order._gelato_get_gelato_order(gelato_order_id)._gelato_set_delivery_estimate(
-            min_date, max_date
-        )
-
-    def _gelato_event_lines(self, order, payload):
-        reference = payload.get("itemReferenceId")
-        if not isinstance(reference, str | int) or isinstance(reference, bool):
-            return order.order_line.browse()
-        return order.order_line.filtered(lambda line: str(line.id) == str(reference))
-
-    @classmethod
-    def _gelato_clean_fulfillments(cls, fulfillments):
-        """Tracking entries of a webhook item, keeping only well-formed strings."""
-        if not isinstance(fulfillments, list):
-            return []
-        return [
-            {
-                "trackingCode": cls._gelato_str(entry.get("trackingCode")),
-                "trackingUrl": cls._gelato_str(entry.get("trackingUrl")),
-                "shipmentMethodName": cls._gelato_str(entry.get("shipmentMethodName")),
-            }
-            for entry in fulfillments
-            if isinstance(entry, dict) and cls._gelato_str(entry.get("trackingCode"))
-        ]
-
-    @staticmethod
-    def _gelato_date(value):
-        """A date from Gelato's ISO date or datetime text, or None."""
-        if not isinstance(value, str):
-            return None
+        :return: the events handled (applied, ignored, failed or postponed).
+        """
+        if sale_order_id is None:
+            events = self._gelato_lock_events(event_ids)
+            events._gelato_mark("ignored", "unknown order")
+            return events
+        sale_order = self._gelato_lock_sale_order(sale_order_id)
+        if not sale_order:
+            return self.browse()
+        events = self._gelato_lock_events(event_ids)
+        if not events:
+            return events
+        sale_order = sale_order.with_company(sale_order.company_id)
         try:
-            return fields.Date.to_date(value[:10])
+            with self.env.cr.savepoint():
+                events._gelato_apply_to_order(sale_order)
+        except _CONCURRENCY_ERRORS:
+            _logger.info("Gelato events of %s met a concurrent change; retried", sale_order.name)
+            self.env.invalidate_all()
+            return self.browse()
+        except Exception as error:  # one order's failure must not stop the batch
+            _logger.exception("Gelato events of %s could not be applied", sale_order.name)
+            self.env.invalidate_all()
+            events._gelato_mark("error", str(error)[:500], sale_order)
+            sale_order._gelato_schedule_activity(
+                self.env._("Gelato: update failed"),
+                self.env._(
+                    "Gelato's update of this order could not be applied: %(error)s. See "
+                    "Sales > Configuration > Gelato Webhook Events; use Refresh to take "
+                    "Gelato's state again.",
+                    error=str(error)[:500],
+                ),
+            )
+        return events
+
+    def _gelato_apply_to_order(self, sale_order):
+        """Fetch each Gelato order these events (of one locked sale order) name, once, and
+        apply Gelato's answer; mark the events."""
+        by_gelato_id = defaultdict(lambda: self.browse())
+        for event in self.sorted("id"):
+            by_gelato_id[event.gelato_order_id] |= event
+        for gelato_id, events in by_gelato_id.items():
+            events._gelato_apply_gelato_order(sale_order, gelato_id)
+
+    def _gelato_apply_gelato_order(self, sale_order, gelato_id):
+        """What is true at Gelato about Gelato order ``gelato_id``, applied to ``sale_order``
+        (the events that named it say only that something changed)."""
+        local = sale_order.gelato_order_ids.filtered(lambda g: g.gelato_id == gelato_id)
+        if local.order_type == "draft":
+            # Its promotion is not committed yet: the send job records Gelato's answer first.
+            self._gelato_postpone(const.INBOX_DRAFT_WAIT_SECONDS)
+            return
+        company = sale_order.company_id
+        try:
+            data = self.env["gelato.order"]._gelato_fetch(company, gelato_id)
+        except GelatoApiError as error:
+            if error.status_code == 404:
+                self._gelato_mark("ignored", "Gelato does not know this order", sale_order)
+                return
+            # Gelato down, slow, refusing the key for now or answering garbage: the events
+            # wait and Gelato is asked again later; nothing is lost.
+            attempts = max(self.mapped("attempt_count")) + 1
+            self.write({"attempt_count": attempts, "message": str(error.args[0])[:500]})
+            self._gelato_postpone(orders.backoff_delay(attempts, error.retry_after))
+            return
+        if data.get("id") != gelato_id or data.get("orderReferenceId") != (
+            sale_order._gelato_reference()
+        ):
+            self._gelato_mark("ignored", "order reference does not match", sale_order)
+            return
+        before = local.fulfillment_status
+        gelato_order = sale_order.with_context(
+            gelato_notify_customer=True
+        )._gelato_process_order_data(data)
+        estimate = self._gelato_latest_estimate()
+        if estimate:
+            # Not in the order's answer: taken from the event, now that Gelato confirmed the
+            # order is this sale order's, for this company.
+            gelato_order._gelato_set_delivery_estimate(*estimate)
+        status = gelato_order.fulfillment_status
+        gelato_order._gelato_after_status_event(
+            status, status != before, data.get("refusalReason") or self._gelato_comment(status)
+        )
+        self._gelato_mark("done", False, sale_order)
+
+    def _gelato_latest_estimate(self):
+        """(min, max) dates of the last delivery estimate event among these, or None."""
+        for event in self.sorted("id", reverse=True):
+            if event.event_type == "order_delivery_estimate_updated":
+                payload = event._gelato_payload()
+                dates = (
+                    webhooks.iso_date(payload.get("minDeliveryDate")),
+                    webhooks.iso_date(payload.get("maxDeliveryDate")),
+                )
+                if any(dates):
+                    return dates
+        return None
+
+    def _gelato_comment(self, status):
+        """Gelato's comment on the last of these events that announced ``status`` (shown with
+        an activity Gelato's own answer confirmed)."""
+        for event in self.sorted("id", reverse=True):
+            payload = event._gelato_payload()
+            if payload.get("fulfillmentStatus") == status or payload.get("status") == status:
+                comment = webhooks.text(payload.get("comment"), 1000)
+                if comment:
+                    return comment
+        return None
+
+    def _gelato_payload(self):
+        self.ensure_one()
+        try:
+            payload = json.loads(self.payload or "{}")
         except ValueError:
-            return None
+            return {}
+        return payload if isinstance(payload, dict) else {}
+
+    def _gelato_mark(self, state, message, sale_order=None):
+        if not self:
+            return
+        values = {
+            "state": state,
+            "message": message or False,
+            "next_attempt": False,
+            "processed_date": fields.Datetime.now(),
+        }
+        if sale_order:
+            values["sale_order_id"] = sale_order.id
+        self.write(values)
+        if state != "done":
+            _logger.debug("Gelato events %s %s: %s", self.mapped("event_id"), state, message)
+
+    def _gelato_postpone(self, seconds):
+        """Leave these events received, due again in ``seconds``; the job is woken up then."""
+        next_attempt = fields.Datetime.now() + timedelta(seconds=seconds)
+        self.write({"next_attempt": next_attempt})
+        self._gelato_trigger_inbox(next_attempt)
 
     # === CRONS === #
 
     @api.model
     def _cron_purge_old_events(self):
-        """Delete events older than the retention period (duplicates come within minutes)."""
+        """Delete handled events older than the retention period (duplicates come within
+        minutes); an index on the date keeps the purge's cost to what it deletes."""
         limit_date = fields.Datetime.now() - timedelta(days=const.WEBHOOK_EVENT_RETENTION_DAYS)
-        self.env.cr.execute("DELETE FROM gelato_webhook_event WHERE create_date < %s", [limit_date])
+        self.env.cr.execute(
+            "DELETE FROM gelato_webhook_event WHERE create_date < %s AND state != 'received'",
+            [limit_date],
+        )

@@ -1,8 +1,12 @@
+import logging
+
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import float_is_zero
 
-from ..lib import const, statuses
+from ..lib import const, statuses, webhooks
+
+_logger = logging.getLogger(__name__)
 
 
 class SaleOrderLine(models.Model):
@@ -182,6 +186,10 @@ class SaleOrderLine(models.Model):
         created = self.env["gelato.tracking"]
         if not code:
             return created
+        if url and not webhooks.is_web_url(url):
+            # Shown to the customer as a link: http(s) only (no javascript:, data:, ...).
+            _logger.info("Gelato tracking %s: a URL that is not http(s) was left out", code)
+            url = None
         for line in self:
             if code in line.gelato_tracking_ids.mapped("tracking_code"):
                 continue
