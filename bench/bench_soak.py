@@ -107,6 +107,8 @@ def _drive(bench, world, params, rng):
     names = confirmer.join()
     if not rel.wait_for_webhooks(sandbox, timeout=1800):
         bench.problem("the sandbox still had events to deliver after 30 minutes")
+    if not rel.wait_for_inbox(registry, world.make_env, timeout=1800):
+        bench.problem("the inbox still had events to apply after 30 minutes")
     placed = rel.placed(registry, names)
     if len(placed) != len(names):
         bench.problem("only %s of %s orders were placed" % (len(placed), len(names)))

@@ -320,7 +320,38 @@ def fast_forward(registry, make_env):
         )
         count = cr.rowcount
         make_env(cr)["sale.order"]._gelato_trigger_send()
+    with registry.cursor() as cr:
+        # The same for webhook events waiting for Gelato's answer (the inbox's back-off).
+        cr.execute("SET TRANSACTION ISOLATION LEVEL READ COMMITTED")
+        cr.execute(
+            """
+            UPDATE gelato_webhook_event
+               SET next_attempt = date_trunc('second', now() at time zone 'UTC')
+             WHERE state = 'received' AND next_attempt > now() at time zone 'UTC'
+            """
+        )
+        count += cr.rowcount
+        make_env(cr)["gelato.webhook.event"]._gelato_trigger_inbox()
     return count
+
+
+def received_events(registry):
+    """How many webhook events wait in the inbox (recorded, not applied yet)."""
+    with registry.cursor() as cr:
+        cr.execute("SELECT count(*) FROM gelato_webhook_event WHERE state = 'received'")
+        return cr.fetchone()[0]
+
+
+def wait_for_inbox(registry, make_env, timeout):
+    """Until the inbox job has applied every received event, the back-off delays let pass
+    (twice in a row empty: a batch may have just taken the last ones)."""
+    calm = []
+
+    def empty():
+        calm.append(received_events(registry) == 0)
+        return calm[-2:] == [True, True]
+
+    return wait_until(empty, timeout, interval=0.5, tick=lambda: fast_forward(registry, make_env))
 
 
 def wait_until(predicate, timeout, interval=0.5, tick=None):
@@ -547,9 +578,12 @@ def check_events(bench, registry, sandbox, since=0):
         )
     if len(failed) > 20:
         bench.problem("... and %s more events not delivered" % (len(failed) - 20))
-    retried = sum(1 for d in deliveries if len(d["attempts"]) > 1)
+    retried = [d for d in deliveries if len(d["attempts"]) > 1]
     if retried:
-        bench.problem("%s events needed a second attempt (Odoo answered non-2xx)" % retried)
+        bench.problem(
+            "%s events needed a second attempt (Odoo answered non-2xx), e.g. %s"
+            % (len(retried), [(d["eventId"], d["attempts"][0]) for d in retried[:3]])
+        )
     ids = {d["eventId"] for d in deliveries}
     with registry.cursor() as cr:
         cr.execute(
@@ -568,18 +602,31 @@ def check_events(bench, registry, sandbox, since=0):
             bench.problem("event %s recorded %s times" % (event_id, count))
         if "error" in event_states:
             bench.problem("event %s failed in Odoo: %s" % (event_id, message))
+        if "received" in event_states:
+            bench.problem("event %s was never applied (still in the inbox)" % event_id)
     return len(deliveries), len(ids), len(deliveries) - len(ids)
 
 
 # === An external send worker: the job, run as the cron runner runs it === #
 
 
-def send_worker(batch_size, deadline_seconds):
-    """Run the send job in a loop in this process until SIGTERM or the deadline: one batch
-    per transaction, committed (the post-commit hook then promotes the batch's drafts), a
-    serialisation failure rolled back and retried, as Odoo's cron runner does.
+JOBS = {
+    "send": lambda env, batch_size: env["sale.order"]._cron_gelato_send_orders(
+        batch_size=batch_size
+    ),
+    "inbox": lambda env, batch_size: env[
+        "gelato.webhook.event"
+    ]._cron_gelato_process_webhook_events(batch_size=batch_size),
+}
 
-    Prints one JSON line at the end: batches, orders handled, rolled back transactions.
+
+def send_worker(batch_size, deadline_seconds, job="send"):
+    """Run the send job (or the webhook inbox job) in a loop in this process until SIGTERM
+    or the deadline: one batch per transaction, committed (the post-commit hook then promotes
+    the batch's drafts), a serialisation failure rolled back and retried, as Odoo's cron
+    runner does.
+
+    Prints one JSON line at the end: batches, records handled, rolled back transactions.
     """
     import psycopg2.errors
 
@@ -591,7 +638,7 @@ def send_worker(batch_size, deadline_seconds):
     while not stop and time.monotonic() < deadline:
         try:
             with registry.cursor() as cr:
-                orders = make_env(cr)["sale.order"]._cron_gelato_send_orders(batch_size=batch_size)
+                orders = JOBS[job](make_env(cr), batch_size)
                 stats["orders"] += len(orders)
                 stats["batches"] += bool(orders)
         except (psycopg2.errors.SerializationFailure, psycopg2.errors.DeadlockDetected):
@@ -605,13 +652,20 @@ def send_worker(batch_size, deadline_seconds):
 class SendWorkers:
     """``count`` send-worker processes (each its own Odoo registry and database connection)."""
 
-    def __init__(self, count, batch_size=5, deadline_seconds=3600):
+    def __init__(self, count, batch_size=5, deadline_seconds=3600, job="send"):
         import subprocess
 
         script = str(Path(__file__).resolve())
         self.processes = [
             subprocess.Popen(
-                [sys.executable, script, "send-worker", str(batch_size), str(deadline_seconds)],
+                [
+                    sys.executable,
+                    script,
+                    "send-worker",
+                    str(batch_size),
+                    str(deadline_seconds),
+                    job,
+                ],
                 stdout=subprocess.PIPE,
                 text=True,
                 env=dict(os.environ),
@@ -648,4 +702,4 @@ def new_rng(seed_name):
 
 
 if __name__ == "__main__" and len(sys.argv) > 1 and sys.argv[1] == "send-worker":
-    send_worker(int(sys.argv[2]), float(sys.argv[3]))
+    send_worker(int(sys.argv[2]), float(sys.argv[3]), *sys.argv[4:5])

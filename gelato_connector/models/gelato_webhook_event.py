@@ -153,7 +153,7 @@ class GelatoWebhookEvent(models.Model):
             _logger.debug("Gelato webhook test event %s acknowledged", event_id)
             return self.browse()
         problem = webhooks.event_problem(event_type, payload)
-        self.env.cr.execute(
+        query = SQL(
             """
             INSERT INTO gelato_webhook_event
                    (event_id, event_type, company_id, gelato_order_id, order_reference, state,
@@ -164,7 +164,7 @@ class GelatoWebhookEvent(models.Model):
             ON CONFLICT (company_id, event_id) DO NOTHING
             RETURNING id
             """,
-            [
+            *[
                 event_id,
                 event_type,
                 company_id,
@@ -178,7 +178,16 @@ class GelatoWebhookEvent(models.Model):
                 fields.Datetime.now() if problem else None,
             ],
         )
-        row = self.env.cr.fetchone()
+        cr = self.env.cr
+        try:
+            with cr.savepoint(flush=False):
+                cr.execute(query, log_exceptions=False)
+                row = cr.fetchone()
+        except psycopg2.errors.SerializationFailure:
+            # The same event delivered twice at once (Gelato retrying a slow answer): the
+            # other delivery's row, committed while this one waited for it, is not in this
+            # transaction's snapshot, so PostgreSQL refuses to skip it. It is a duplicate.
+            row = None
         if not row:
             _logger.debug("Gelato event %s already received; duplicate ignored", event_id)
             return self.browse()
