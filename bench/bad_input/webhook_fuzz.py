@@ -8,12 +8,14 @@ import time
 from collections import Counter
 
 import requests
-from common import timer
+from common import SANDBOX_API_KEY, Sandbox, timer
 from gelato_sandbox.shapes import FULFILLMENT_STATUSES, example_events
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from .shared import MAX_DETAILED, SECRET, short
+
+POSTER_UID = "flat_300x400-mm_170-gsm-65lb-uncoated_4-0_ver"
 
 WEBHOOK_ROUTE = "/gelato/webhook"
 WEBHOOK_MAX_BODY = 256 * 1024
@@ -176,10 +178,23 @@ def sanitize_statuses(value):
     return value
 
 
-def prepare_webhook_orders(env, tag, count):
-    """``count`` confirmed orders sent to Gelato (one line each, a Gelato order each), as
-    bench/bench_webhook.py prepares them; the customer has no e-mail (no mail to send)."""
-    env.company.write({"gelato_webhook_secret": SECRET, "gelato_webhook_header": "signature"})
+def prepare_webhook_orders(env, tag, count, sandbox, file_url):
+    """``count`` confirmed orders sent to Gelato (the sandbox; one line each, a Gelato order
+    each), the customer without e-mail (no mail to send).
+
+    The webhook's events are applied from what Gelato's API answers: each order is placed at
+    the sandbox, which then ships it (its parcel's tracking, the delivery window of
+    :func:`valid_events`), and delivers every other one, or moves the item of every third one
+    to in transit alone — the state the valid events announce.
+    """
+    env.company.write(
+        {
+            "gelato_webhook_secret": SECRET,
+            "gelato_webhook_header": "signature",
+            "gelato_api_key": SANDBOX_API_KEY,
+            "gelato_api_url": sandbox.url,
+        }
+    )
     partner = env["res.partner"].create({"name": "Bad Input Customer %s" % tag})
     product = env["product.product"].create({"name": "Bad Input Poster %s" % tag, "type": "consu"})
     orders = []
@@ -193,37 +208,128 @@ def prepare_webhook_orders(env, tag, count):
         )
         order.action_confirm()
         order.gelato_state = "sent"
+        line = order.order_line
+        remote = _gelato_place(sandbox, order.name, str(line.id), file_url)
         gelato_order = env["gelato.order"].create(
             {
                 "sale_order_id": order.id,
-                "gelato_id": "%s-g%s" % (tag, index),
+                "gelato_id": remote["id"],
                 "order_type": "order",
                 "fulfillment_status": "created",
             }
         )
-        order.order_line.write(
+        line.write(
             {
                 "gelato_order_id": gelato_order.id,
-                "gelato_item_id": "%s-item%s" % (tag, index),
+                "gelato_item_id": remote["items"][0]["id"],
                 "gelato_status": "created",
             }
         )
-        orders.append(
+        entry = {
+            "id": order.id,
+            "name": order.name,
+            "line": line.id,
+            "gelato_id": remote["id"],
+            "index": index,
+        }
+        shipped = sandbox.admin("orders/%s/advance" % remote["id"], {"to": "shipped"})
+        entry["tracking_code"] = shipped["shipment"]["packages"][0]["trackingCode"]
+        max_date = _max_date(index)
+        sandbox.admin(
+            "orders/%s/delivery-estimate" % remote["id"],
             {
-                "id": order.id,
-                "name": order.name,
-                "line": order.order_line.id,
-                "gelato_id": gelato_order.gelato_id,
-                "index": index,
-            }
+                "minDeliveryDate": (max_date - datetime.timedelta(days=3)).isoformat(),
+                "maxDeliveryDate": max_date.isoformat(),
+            },
         )
+        if index % 2 == 0:
+            sandbox.admin("orders/%s/advance" % remote["id"], {"to": "delivered"})
+        elif index % 3 == 1:
+            sandbox.admin(
+                "orders/%s/items/%s/status" % (remote["id"], line.id), {"to": "in_transit"}
+            )
+        orders.append(entry)
     env.cr.commit()
     return orders
+
+
+def _gelato_place(sandbox, reference, item_reference, file_url):
+    """Place an order at the sandbox as the connector would (``POST /v4/orders``)."""
+    response = requests.post(
+        sandbox.url + "/v4/orders",
+        json={
+            "orderType": "order",
+            "orderReferenceId": reference,
+            "customerReferenceId": "bad-input",
+            "currency": "EUR",
+            "items": [
+                {
+                    "itemReferenceId": item_reference,
+                    "productUid": POSTER_UID,
+                    "quantity": 1,
+                    "files": [{"type": "default", "url": file_url}],
+                }
+            ],
+            "shippingAddress": {
+                "firstName": "Ada",
+                "lastName": "Lovelace",
+                "addressLine1": "Drottninggatan 12",
+                "city": "Stockholm",
+                "postCode": "111 51",
+                "country": "SE",
+                "email": "ada@example.com",
+            },
+        },
+        headers={"X-API-KEY": SANDBOX_API_KEY},
+        timeout=30,
+    )
+    response.raise_for_status()
+    return response.json()
+
+
+def _max_date(index):
+    return datetime.date(2030, 1, 10) + datetime.timedelta(days=index)
+
+
+class PrintFileServer:
+    """A loopback server answering every GET with one small PNG (the sandbox downloads the
+    print files of the orders placed above)."""
+
+    def __init__(self):
+        import io
+        import threading
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        from PIL import Image
+
+        output = io.BytesIO()
+        Image.new("RGB", (60, 80), (200, 40, 40)).save(output, "PNG")
+        body = output.getvalue()
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self):
+                self.send_response(200)
+                self.send_header("Content-Type", "image/png")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = "http://127.0.0.1:%s/poster.png" % self.server.server_address[1]
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def stop(self):
+        self.server.shutdown()
+        self.server.server_close()
 
 
 def valid_events(tag, order):
     """The real events of one order, and the state they lead to (whatever their order)."""
     i, line, gid, ref = order["index"], str(order["line"]), order["gelato_id"], order["name"]
+    # What the events claim about the parcel; what counts is Gelato's own (the order's).
     code = "%s-T%s" % (tag, i)
     ident = "%s-o%s-e%%s" % (tag, i)
 
@@ -257,7 +363,7 @@ def valid_events(tag, order):
             "created": "2026-11-22T10:00:00+00:00",
         }
 
-    max_date = datetime.date(2030, 1, 10) + datetime.timedelta(days=i)
+    max_date = _max_date(i)
     events = [
         status_event(0, "passed"),
         item_event(1, "in_production"),
@@ -305,7 +411,7 @@ def valid_events(tag, order):
     expected = {
         "order_status": order_status,
         "line_status": line_status,
-        "tracking_code": code,
+        "tracking_code": order["tracking_code"],
         "max_delivery_date": max_date,
         "event_ids": [event["id"] for event in events],
     }
@@ -351,8 +457,13 @@ class WebhookFuzz:
         self.findings = Counter()  # kind of finding -> count
         self.deliveries = Counter()  # pool index -> authenticated deliveries answered 200
         self.stats = Counter()
+        # Gelato (the sandbox) holds the real orders: the inbox job asks it what is true.
+        self.sandbox = Sandbox().__enter__()
+        self.files = PrintFileServer()
         with registry.cursor() as cr:
-            self.orders = prepare_webhook_orders(make_env(cr), tag, size["orders"])
+            self.orders = prepare_webhook_orders(
+                make_env(cr), tag, size["orders"], self.sandbox, self.files.url
+            )
             cr.execute("SELECT COALESCE(max(id), 0) FROM gelato_webhook_event")
             self.first_event_row = cr.fetchone()[0]
         # The valid events of the real orders, delivered first in a shuffled order (between
@@ -488,6 +599,13 @@ class WebhookFuzz:
         def fuzz(case, credential):
             self.example(case, credential)
 
+        try:
+            self._run(fuzz)
+        finally:
+            self.files.stop()
+            self.sandbox.__exit__(None, None, None)
+
+    def _run(self, fuzz):
         with timer() as elapsed:
             fuzz()
             # Every valid event delivered at least once, then half of them once more.
@@ -498,7 +616,19 @@ class WebhookFuzz:
                 self.send_valid(index)
             protocol_cases(self.post)
         self.report(elapsed())
+        self.apply_inbox()
         self.check_outcome()
+
+    def apply_inbox(self):
+        """Run the inbox job (the server here has no cron worker) until it has applied every
+        received event, one committed batch at a time, as the cron runner does."""
+        with timer() as elapsed:
+            for _batch in range(1000):
+                with self.registry.cursor() as cr:
+                    Event = self.make_env(cr)["gelato.webhook.event"]
+                    if not Event._cron_gelato_process_webhook_events():
+                        break
+        self.bench.record("webhook fuzz: inbox job, seconds to apply", elapsed(), "s")
 
     def report(self, seconds):
         requests_posted = sum(self.tried.values())
