@@ -8,6 +8,7 @@ API answers about that order — never from what the event claims.
 import hmac
 import json
 import logging
+import time
 from collections import defaultdict
 from datetime import timedelta
 
@@ -31,6 +32,9 @@ _CONCURRENCY_ERRORS = (
 )
 
 INBOX_CRON_XMLID = "gelato_connector.ir_cron_gelato_process_webhook_events"
+# When this process last told the cron workers (monotonic seconds); see
+# _gelato_notify_cron_workers.
+_LAST_NOTIFY = [float("-inf")]
 
 
 class GelatoWebhookEvent(models.Model):
@@ -153,8 +157,15 @@ class GelatoWebhookEvent(models.Model):
             _logger.debug("Gelato webhook test event %s acknowledged", event_id)
             return self.browse()
         problem = webhooks.event_problem(event_type, payload)
+        # The xml id lookup is cached per registry: no query for it on the request path.
+        cron_id = self.env["ir.model.data"]._xmlid_to_res_id(
+            INBOX_CRON_XMLID, raise_if_not_found=False
+        )
+        # One statement records the event and, when it is new and for the inbox, the cron
+        # trigger (the row ``ir.cron._trigger()`` would create, without its reads).
         query = SQL(
             """
+            WITH event AS (
             INSERT INTO gelato_webhook_event
                    (event_id, event_type, company_id, gelato_order_id, order_reference, state,
                     message, payload, attempt_count, create_uid, write_uid, create_date,
@@ -163,6 +174,15 @@ class GelatoWebhookEvent(models.Model):
                     now() at time zone 'UTC', %s)
             ON CONFLICT (company_id, event_id) DO NOTHING
             RETURNING id
+            ), wake_up AS (
+            INSERT INTO ir_cron_trigger (cron_id, call_at, create_uid, write_uid, create_date,
+                                         write_date)
+            SELECT %s, now() at time zone 'UTC', %s, %s, now() at time zone 'UTC',
+                   now() at time zone 'UTC'
+              FROM event
+             WHERE %s
+            )
+            SELECT id FROM event
             """,
             *[
                 event_id,
@@ -176,6 +196,10 @@ class GelatoWebhookEvent(models.Model):
                 self.env.uid or 1,
                 self.env.uid or 1,
                 fields.Datetime.now() if problem else None,
+                cron_id,
+                self.env.uid or 1,
+                self.env.uid or 1,
+                bool(cron_id and not problem),
             ],
         )
         cr = self.env.cr
@@ -193,14 +217,25 @@ class GelatoWebhookEvent(models.Model):
             return self.browse()
         if problem:
             _logger.debug("Gelato event %s ignored: %s", event_id, problem)
-        else:
-            self._gelato_trigger_inbox()
+        elif cron_id:
+            self._gelato_notify_cron_workers(cron_id)
         return self.browse(row[0])
+
+    @api.model
+    def _gelato_notify_cron_workers(self, cron_id):
+        """After the commit, tell the cron workers a job is due (what ``ir.cron._trigger()``
+        does), at most every ``WEBHOOK_NOTIFY_INTERVAL`` seconds per process: under a burst
+        one wake-up serves many events, since the job takes every due event and the runner
+        keeps calling it while triggers newer than its start remain."""
+        now = time.monotonic()
+        if now - _LAST_NOTIFY[0] < const.WEBHOOK_NOTIFY_INTERVAL:
+            return
+        _LAST_NOTIFY[0] = now
+        self.env.cr.postcommit.add(self.env["ir.cron"].browse(cron_id)._notifydb)
 
     @api.model
     def _gelato_trigger_inbox(self, at=None):
         """Wake the inbox job up (now, or at ``at``) once this transaction commits."""
-        # The xml id lookup is cached per registry: no query for it on the request path.
         cron_id = self.env["ir.model.data"]._xmlid_to_res_id(
             INBOX_CRON_XMLID, raise_if_not_found=False
         )

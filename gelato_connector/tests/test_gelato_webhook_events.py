@@ -15,9 +15,10 @@ from odoo.addons.gelato_connector.tests.common import (
 _event_ids = itertools.count(1)
 
 # Queries of one authenticated webhook request (the test server's own cursor handling
-# included), and of the reception alone: the INSERT (in a savepoint), and the cron trigger.
-REQUEST_QUERIES = 8
-RECEIVE_QUERIES = 4
+# included), and of the reception alone: one INSERT statement (the event and its cron trigger
+# row) in a savepoint.
+REQUEST_QUERIES = 7
+RECEIVE_QUERIES = 3
 
 
 @tagged("post_install", "-at_install")
@@ -497,8 +498,8 @@ class TestGelatoWebhookEvents(GelatoSendMixin, GelatoHttpCase):
                 self.post(self.status_event(order, "passed", lines))
 
     def test_reception_alone_is_one_insert_and_the_trigger(self):
-        """``_gelato_receive`` (what the request does once authenticated): the INSERT, then
-        the cron trigger (its ``active`` check and its row)."""
+        """``_gelato_receive`` (what the request does once authenticated): one statement
+        inserting the event and its cron trigger row, in a savepoint."""
         order, lines = self._sent_order()
         Event = self.env["gelato.webhook.event"].sudo()
         Event._gelato_receive(self.company.id, self.status_event(order, "passed", lines))
@@ -509,6 +510,11 @@ class TestGelatoWebhookEvents(GelatoSendMixin, GelatoHttpCase):
             )
             self.env.flush_all()
         self.assertEqual(event.state, "received")
+        cron = self.env.ref("gelato_connector.ir_cron_gelato_process_webhook_events")
+        self.assertTrue(
+            self.env["ir.cron.trigger"].search_count([("cron_id", "=", cron.id)]),
+            "the inbox job is triggered",
+        )
         with self.assertQueryCount(3):  # a duplicate: the INSERT that does nothing (savepoint)
             Event._gelato_receive(
                 self.company.id, self.status_event(order, "passed", lines, id=event.event_id)
