@@ -99,6 +99,8 @@ class ProductTemplate(models.Model):
         :return: a notification action (danger when nothing could be changed).
         """
         self.ensure_one()
+        # Before anything goes to Gelato: a user who may not edit the product spends no call.
+        self.check_access("write")
         try:
             result = self._gelato_sync_template()
         except UserError as error:

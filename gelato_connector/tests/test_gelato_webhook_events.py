@@ -275,9 +275,9 @@ class TestGelatoWebhookEvents(GelatoSendMixin, GelatoHttpCase):
     def test_secret_of_another_company_does_not_reach_this_company_orders(self):
         order, lines = self._sent_order()
         self.env["res.company"].sudo().create(
-            {"name": "Other Shop", "gelato_webhook_secret": "other-shop-secret"}
+            {"name": "Other Shop", "gelato_webhook_secret": "other-shop-webhook-secret"}
         )
-        self.post(self.status_event(order, "delivered", lines), secret="other-shop-secret")
+        self.post(self.status_event(order, "delivered", lines), secret="other-shop-webhook-secret")
         self.assertEqual(order.gelato_order_ids.fulfillment_status, "created")
         self.assertFalse(self.customer_mails(order))
 
