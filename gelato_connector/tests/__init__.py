@@ -18,3 +18,4 @@ from . import test_gelato_order_tour
 from . import test_gelato_webhook_events
 from . import test_gelato_webhook_concurrency
 from . import test_gelato_access
+from . import test_gelato_portal
