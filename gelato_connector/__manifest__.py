@@ -18,6 +18,7 @@
         "security/ir.model.access.csv",
         "views/res_config_settings_views.xml",
         "data/gelato_webhook_event_data.xml",
+        "data/gelato_print_file_data.xml",
         "data/mail_template_data.xml",
         "views/gelato_webhook_event_views.xml",
         "views/product_template_views.xml",

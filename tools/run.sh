@@ -45,16 +45,20 @@ else
     trap 'kill $SANDBOX_PID 2>/dev/null || true' EXIT
 fi
 
-# Point every company of the demo database at the chosen Gelato (keys are only set here, never
-# in the module's data files).
+# Point every company of the demo database at the chosen Gelato, the main one receiving its
+# webhooks (keys are only set here, never in the module's data files).
 GELATO_KEY=$API_KEY GELATO_URL=$API_URL GELATO_SECRET=$SECRET GELATO_BASE=http://localhost:$HTTP_PORT \
     "$PY" "$ODOO_SRC/odoo-bin" shell -c "$CONF" --no-http --log-level=warn >/dev/null <<'PY'
 import os
-env["res.company"].sudo().search([]).write({
+companies = env["res.company"].sudo().search([])
+main = env.ref("base.main_company").sudo()
+# A webhook secret is one company's own (the webhook finds the company by it): the main one's.
+(companies - main).write({"gelato_webhook_secret": False})
+companies.write({
     "gelato_api_key": os.environ["GELATO_KEY"],
     "gelato_api_url": os.environ["GELATO_URL"] or False,
-    "gelato_webhook_secret": os.environ["GELATO_SECRET"],
 })
+main.write({"gelato_webhook_secret": os.environ["GELATO_SECRET"]})
 env["ir.config_parameter"].sudo().set_param("web.base.url", os.environ["GELATO_BASE"])
 env.cr.commit()
 PY

@@ -62,6 +62,7 @@ fi
 log "Running the web shop and Inventory suites, and the order tests again with both installed"
 run_pytest "$DB" gelato_connector_website/tests gelato_connector_stock/tests \
     gelato_connector/tests/test_gelato_order_send.py \
+    gelato_connector/tests/test_gelato_portal.py \
     gelato_connector/tests/test_gelato_order_updates.py \
     gelato_connector/tests/test_gelato_webhook_events.py
 

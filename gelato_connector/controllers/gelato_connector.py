@@ -6,9 +6,11 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from odoo import http
 from odoo.http import request
 
-from ..lib import const, signing
+from ..lib import const
+from ..lib.log_throttle import LogThrottle
 
 _logger = logging.getLogger(__name__)
+_REFUSED_WEBHOOK_LOG = LogThrottle(interval=60.0)
 
 
 class GelatoController(http.Controller):
@@ -47,7 +49,14 @@ class GelatoController(http.Controller):
         event_model_sudo = request.env["gelato.webhook.event"].sudo()  # sudo: auth="none" route
         company_id = event_model_sudo._gelato_authenticate(httprequest.headers)
         if not company_id:
-            _logger.warning("Gelato webhook refused: missing or wrong authorization header")
+            log_it, suppressed = _REFUSED_WEBHOOK_LOG.allow()
+            if log_it:
+                # Anyone can post here: one line a minute, not one per request.
+                _logger.warning(
+                    "Gelato webhook refused: missing or wrong authorization header "
+                    "(%s more refused since the last such line)",
+                    suppressed,
+                )
             return self._gelato_answer(403, "forbidden")
 
         try:
@@ -67,8 +76,13 @@ class GelatoController(http.Controller):
         return request.make_json_response({"message": message}, status=status)
 
     @http.route(
-        "%s/<int:attachment_id>/<int:expires>/<string:signature>/<string:filename>"
-        % const.PRINT_FILE_ROUTE,
+        [
+            "%s/<int:attachment_id>/<int:line_id>/<int:expires>/<string:signature>/<string:filename>"
+            % const.PRINT_FILE_ROUTE,
+            # Links made before links carried their order line.
+            "%s/<int:attachment_id>/<int:expires>/<string:signature>/<string:filename>"
+            % const.PRINT_FILE_ROUTE,
+        ],
         type="http",
         auth="public",
         methods=["GET", "HEAD"],
@@ -76,24 +90,30 @@ class GelatoController(http.Controller):
         save_session=False,
         readonly=True,
     )
-    def gelato_print_file(self, attachment_id, expires, signature, filename=None, **kwargs):
+    def gelato_print_file(
+        self, attachment_id, expires, signature, filename=None, line_id=None, **kwargs
+    ):
         """Serve a print file to Gelato when the link's signature is valid and not expired.
 
-        The signature (``signing.sign_print_file``) covers the attachment id and the expiry, so
-        neither can be changed; the filename is cosmetic. Only print files are ever served.
+        The signature (``signing.sign_print_file``) covers the attachment id, the order line
+        and the expiry, so none can be changed; the filename is cosmetic. Only print files are
+        ever served, and a line's no longer once Gelato printed it (plus a grace period).
         """
         PrintFile = request.env["gelato.print.file"].sudo()  # sudo: Gelato is not a user
-        if not signing.verify_print_file_signature(
-            PrintFile._gelato_get_url_secret(), attachment_id, expires, signature
-        ):
-            _logger.info("Refused a print file request for attachment %s", attachment_id)
+        verdict = PrintFile._gelato_check_link(attachment_id, expires, signature, line_id=line_id)
+        if verdict != "ok":
+            _logger.info(
+                "Refused a print file request for attachment %s (%s)", attachment_id, verdict
+            )
             return request.make_response(
-                "This print file link is invalid or has expired.",
+                "This print file link is invalid or has expired."
+                if verdict == "invalid"
+                else "This order line was printed: its print files are no longer served.",
                 headers=[
                     ("Content-Type", "text/plain; charset=utf-8"),
                     ("Cache-Control", "no-store"),
                 ],
-                status=403,
+                status=403 if verdict == "invalid" else 410,
             )
         # sudo: the signature is the authorisation.
         attachment = request.env["ir.attachment"].sudo().browse(attachment_id).exists()

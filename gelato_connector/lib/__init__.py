@@ -8,7 +8,8 @@ with the models that show them, these modules return codes and parameters.
 - ``templates``: turning a Gelato template into variants and placements.
 - ``print_files``: the isolated print-file check and preview (runs ``print_file_check``).
 - ``print_file_check``: the checker itself, run as a separate, resource-limited process.
-- ``text``: text as PostgreSQL can store it.
+- ``text``: text as PostgreSQL can store it; links as customers may be shown them.
+- ``log_throttle``: at most one log line a minute for what anyone can cause.
 - ``signing``: signed, expiring print-file URLs.
 - ``addresses``: Gelato's address rules.
 - ``statuses``: how Gelato's fulfilment statuses move and aggregate.

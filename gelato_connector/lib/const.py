@@ -99,6 +99,14 @@ PRINT_AREA_LABELS = {
 # that expires (days, company setting; 14 by default).
 PRINT_FILE_ROUTE = "/gelato/print-file"
 PRINT_FILE_URL_VALIDITY_DAYS = 14
+# The longest a print-file link may work (the setting is bounded by it).
+PRINT_FILE_URL_MAX_VALIDITY_DAYS = 30
+# How long a line's print files stay downloadable after Gelato printed it (reprints).
+PRINT_FILE_GRACE_DAYS_AFTER_PRINTED = 7
+# The parameters holding the key print-file links are signed with (rotated by neutralize.sql)
+# and, after an upgrade from links signed with database.secret, until when those still work.
+PRINT_FILE_SIGNING_KEY_PARAM = "gelato_connector.print_file_signing_key"
+PRINT_FILE_LEGACY_SIGNATURE_PARAM = "gelato_connector.print_file_legacy_signatures_until"
 # Seconds a print-file check (a separate, resource-limited process) may take.
 PRINT_FILE_CHECK_TIMEOUT = 90
 # The template's preview image: fetched once, when the product has no image.
@@ -223,3 +231,7 @@ ORDER_REQUEST_TIMEOUT = (10, 30)
 # and how old the last refresh must be.
 SYNC_BATCH_SIZE = 50
 SYNC_MIN_AGE_HOURS = 6
+
+# A typed webhook secret: at least this long, with at least this many distinct characters.
+WEBHOOK_SECRET_MIN_LENGTH = 20
+WEBHOOK_SECRET_MIN_DISTINCT = 10

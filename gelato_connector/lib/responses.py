@@ -1,8 +1,17 @@
 """Reading Gelato's HTTP answers: retryable statuses, error messages, masking secrets."""
 
 import json
+import re
 
 from . import const
+
+# A signed print-file link's signature (a bearer credential for the link's lifetime).
+_SIGNED_LINK = re.compile(
+    r"(%s/\d+/(?:\d+/)?\d+/)[0-9A-Fa-f]{16,}" % re.escape(const.PRINT_FILE_ROUTE)
+)
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
+# How much of an error body the debug log shows.
+LOGGED_BODY_CHARS = 500
 
 
 def is_retryable_status(status_code):
@@ -40,8 +49,14 @@ def mask_secret(value):
     return "*" * max(len(value) - 4, 4) + value[-4:] if len(value) > 8 else "****"
 
 
+def mask_signed_links(text):
+    """``text`` with the signatures of print-file links replaced by ``***``."""
+    return _SIGNED_LINK.sub(r"\1***", text)
+
+
 def mask_payload(data):
-    """Deep copy of a JSON-like payload with personal data (names, address, contact) masked."""
+    """Deep copy of a JSON-like payload with personal data (names, address, contact) and the
+    signatures of print-file links masked."""
     if isinstance(data, dict):
         return {
             key: ("***" if key in const.PERSONAL_KEYS and value else mask_payload(value))
@@ -49,4 +64,20 @@ def mask_payload(data):
         }
     if isinstance(data, list):
         return [mask_payload(item) for item in data]
+    if isinstance(data, str):
+        return mask_signed_links(data)
     return data
+
+
+def mask_error_body(text, limit=LOGGED_BODY_CHARS):
+    """An error body as the log may show it: personal data, e-mail addresses and link
+    signatures masked (Gelato may echo the request back), at most ``limit`` characters."""
+    text = text or ""
+    try:
+        body = json.loads(text)
+    except ValueError:
+        body = None
+    if isinstance(body, (dict, list)):
+        text = json.dumps(mask_payload(body), ensure_ascii=False)
+    text = _EMAIL.sub("***@***", mask_signed_links(text))
+    return text if len(text) <= limit else text[:limit] + "…"

@@ -1,4 +1,5 @@
-"""Signed, expiring print-file URLs (HMAC-SHA256 over the attachment and the expiry)."""
+"""Signed, expiring print-file URLs (HMAC-SHA256 over the attachment, its order line and the
+expiry)."""
 
 import hashlib
 import hmac
@@ -7,21 +8,30 @@ import re
 import time
 
 
-def sign_print_file(secret, attachment_id, expires):
-    """HMAC-SHA256 (hex) over an attachment id and an expiry timestamp.
+def sign_print_file(secret, attachment_id, expires, line_id=None):
+    """HMAC-SHA256 (hex) over an attachment id, the order line it is sent for, and an expiry.
 
-    :param str secret: the server secret (never sent anywhere).
+    :param str secret: the module's signing key (never sent anywhere).
     :param int attachment_id: the ``ir.attachment`` served.
     :param int expires: Unix time after which the URL stops working.
+    :param int line_id: the ``sale.order.line`` the link was made for (links made before
+        links carried their line have none).
     """
     if not secret:
         raise ValueError("A secret is required to sign print file URLs.")
-    message = ("gelato_connector.print_file:%d:%d" % (int(attachment_id), int(expires))).encode()
+    if line_id is None:
+        message = "gelato_connector.print_file:%d:%d" % (int(attachment_id), int(expires))
+    else:
+        message = "gelato_connector.print_file:%d:%d:%d" % (
+            int(attachment_id),
+            int(line_id),
+            int(expires),
+        )
     key = secret.encode() if isinstance(secret, str) else secret
-    return hmac.new(key, message, hashlib.sha256).hexdigest()
+    return hmac.new(key, message.encode(), hashlib.sha256).hexdigest()
 
 
-def verify_print_file_signature(secret, attachment_id, expires, signature, now=None):
+def verify_print_file_signature(secret, attachment_id, expires, signature, now=None, line_id=None):
     """Whether ``signature`` was made by :func:`sign_print_file` and has not expired.
 
     Constant-time comparison; a wrong, tampered or expired signature all give False.
@@ -30,7 +40,7 @@ def verify_print_file_signature(secret, attachment_id, expires, signature, now=N
         return False
     if int(expires) < (time.time() if now is None else now):
         return False
-    expected = sign_print_file(secret, attachment_id, expires)
+    expected = sign_print_file(secret, attachment_id, expires, line_id=line_id)
     return hmac.compare_digest(expected, signature.lower())
 
 

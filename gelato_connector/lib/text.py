@@ -1,4 +1,7 @@
-"""Text as PostgreSQL and processes can take it (no NUL, no lone surrogates)."""
+"""Text as PostgreSQL and processes can take it (no NUL, no lone surrogates), and links as
+pages and mails can show them."""
+
+from urllib.parse import urlsplit
 
 
 def clean_filename(filename):
@@ -30,3 +33,15 @@ def clean_json_strings(value):
     if isinstance(value, dict):
         return {clean_json_strings(key): clean_json_strings(item) for key, item in value.items()}
     return value
+
+
+def is_web_url(url):
+    """Whether ``url`` is an absolute ``http(s)`` link with a host: the only links shown to
+    customers (``javascript:``, ``data:`` and relative links are not)."""
+    if not isinstance(url, str) or url != url.strip() or any(c < " " for c in url):
+        return False
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return False
+    return parts.scheme in ("http", "https") and bool(parts.hostname)

@@ -7,7 +7,6 @@ in the inbox for the job that asks Gelato what is true.
 """
 
 import datetime
-from urllib.parse import urlsplit
 
 from . import const
 
@@ -69,14 +68,3 @@ def iso_date(value):
         return datetime.date.fromisoformat(value[:10])
     except ValueError:
         return None
-
-
-def is_web_url(url):
-    """Whether ``url`` is an absolute http(s) URL (tracking links shown to customers)."""
-    if not isinstance(url, str) or any(char.isspace() for char in url.strip()):
-        return False
-    try:
-        parts = urlsplit(url.strip())
-    except ValueError:
-        return False
-    return parts.scheme.lower() in ("http", "https") and bool(parts.netloc)

@@ -4,6 +4,7 @@ from . import gelato_webhook_event
 from . import gelato_placement
 from . import gelato_print_file
 from . import product_template
+from . import product_template_sync
 from . import product_product
 from . import res_partner
 from . import delivery_carrier

@@ -1,4 +1,5 @@
 import base64
+import secrets
 import time
 
 from odoo import api, fields, models
@@ -327,29 +328,105 @@ class GelatoPrintFile(models.Model):
         )
 
     @api.model
-    def _gelato_get_url_secret(self):
-        """The server secret print-file URLs are signed with (never leaves the server)."""
-        # sudo: database.secret is readable by the superuser only.
-        return self.env["ir.config_parameter"].sudo().get_param("database.secret")
+    def _gelato_get_url_secret(self, create=False):
+        """The key print-file links are signed with (never leaves the server).
 
-    def _gelato_get_public_url(self):
+        The module's own key, not ``database.secret``: ``data/neutralize.sql`` deletes it, so a
+        neutralised copy signs with a new key and production links do not open its files (nor
+        its links production's).
+
+        :param bool create: make the key when there is none (not in read-only requests).
+        """
+        # sudo: the key is a system parameter, readable by the superuser only.
+        key = self.env["ir.config_parameter"].sudo().get_param(const.PRINT_FILE_SIGNING_KEY_PARAM)
+        if not key and create:
+            key = self._gelato_ensure_signing_key()
+        return key
+
+    @api.model
+    def _gelato_ensure_signing_key(self):
+        """Make the signing key if there is none (install, upgrade, first link after a copy).
+
+        On an upgrade from links signed with ``database.secret`` (Gelato orders exist), those
+        links keep working until they would have expired anyway; never on a neutralised copy.
+
+        :return: the key.
+        """
+        params = self.env["ir.config_parameter"].sudo()  # sudo: system parameters
+        key = params.get_param(const.PRINT_FILE_SIGNING_KEY_PARAM)
+        if key:
+            return key
+        key = secrets.token_hex(32)
+        params.set_param(const.PRINT_FILE_SIGNING_KEY_PARAM, key)
+        if not params.get_param("database.is_neutralized") and self.env[
+            "gelato.order"
+        ].sudo().search_count([], limit=1):
+            until = int(time.time()) + const.PRINT_FILE_URL_MAX_VALIDITY_DAYS * 86400
+            params.set_param(const.PRINT_FILE_LEGACY_SIGNATURE_PARAM, str(until))
+        return key
+
+    @api.model
+    def _gelato_check_link(self, attachment_id, expires, signature, line_id=None):
+        """Whether a print-file link may be served.
+
+        :return: ``"ok"``; ``"invalid"`` (wrong signature or expired); ``"printed"`` (made for
+            an order line Gelato printed more than the grace period ago).
+        """
+        valid = signing.verify_print_file_signature(
+            self._gelato_get_url_secret(), attachment_id, expires, signature, line_id=line_id
+        )
+        if not valid and line_id is None:
+            valid = self._gelato_check_legacy_link(attachment_id, expires, signature)
+        if not valid:
+            return "invalid"
+        if line_id is not None:
+            line = self.env["sale.order.line"].sudo().browse(line_id).exists()  # sudo: Gelato
+            printed = line.gelato_printed_date if line else False
+            grace = const.PRINT_FILE_GRACE_DAYS_AFTER_PRINTED
+            if printed and fields.Datetime.add(printed, days=grace) < fields.Datetime.now():
+                return "printed"
+        return "ok"
+
+    @api.model
+    def _gelato_check_legacy_link(self, attachment_id, expires, signature):
+        """A link signed with ``database.secret`` before this module had its own key: valid
+        only while the upgrade's transition lasts (see :meth:`_gelato_ensure_signing_key`)."""
+        params = self.env["ir.config_parameter"].sudo()  # sudo: system parameters
+        try:
+            until = int(params.get_param(const.PRINT_FILE_LEGACY_SIGNATURE_PARAM) or 0)
+        except ValueError:
+            until = 0
+        if not until or int(expires) > until or params.get_param("database.is_neutralized"):
+            return False
+        return signing.verify_print_file_signature(
+            params.get_param("database.secret"), attachment_id, expires, signature
+        )
+
+    def _gelato_get_public_url(self, line=None):
         """An absolute URL Gelato can download this file from, signed and expiring.
 
         Built on the company's public base URL; valid for the company's number of days
-        (14 by default). The expiry is rounded up to the hour, so the URL stays the same
-        for an hour (retried orders send the same payload).
+        (14 by default, 30 at most). The expiry is rounded up to the hour, so the URL stays the
+        same for an hour (retried orders send the same payload). Made for ``line`` (a
+        ``sale.order.line``), it stops working a grace period after Gelato printed the line.
         """
         self.ensure_one()
         file_sudo = self.sudo()  # sudo: called while confirming orders, by any salesperson
         attachment = file_sudo._gelato_get_attachment()
         company = file_sudo.company_id or self.env.company
-        days = company.gelato_file_url_validity_days or const.PRINT_FILE_URL_VALIDITY_DAYS
+        days = min(
+            company.gelato_file_url_validity_days or const.PRINT_FILE_URL_VALIDITY_DAYS,
+            const.PRINT_FILE_URL_MAX_VALIDITY_DAYS,
+        )
         expires = signing.print_file_url_expiry(time.time(), days)
-        signature = signing.sign_print_file(self._gelato_get_url_secret(), attachment.id, expires)
-        return "%s%s/%d/%d/%s/%s" % (
+        secret = self._gelato_get_url_secret(create=True)
+        line_id = line.id if line else None
+        signature = signing.sign_print_file(secret, attachment.id, expires, line_id=line_id)
+        return "%s%s/%d/%s%d/%s/%s" % (
             company._gelato_get_public_base_url(),
             const.PRINT_FILE_ROUTE,
             attachment.id,
+            "" if line_id is None else "%d/" % line_id,
             expires,
             signature,
             signing.url_filename(file_sudo.filename, file_sudo.file_type),

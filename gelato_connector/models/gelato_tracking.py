@@ -1,4 +1,7 @@
-from odoo import fields, models
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
+
+from ..lib.text import is_web_url
 
 
 class GelatoTracking(models.Model):
@@ -33,3 +36,15 @@ class GelatoTracking(models.Model):
             "A tracking code is recorded once per order line.",
         ),
     ]
+
+    @api.constrains("tracking_url")
+    def _check_tracking_url(self):
+        """Customers open this link from a mail and the portal: only http(s) links."""
+        for tracking in self:
+            if tracking.tracking_url and not is_web_url(tracking.tracking_url):
+                raise ValidationError(
+                    self.env._(
+                        "The tracking link of %(code)s must be an http(s) address.",
+                        code=tracking.tracking_code,
+                    )
+                )

@@ -157,10 +157,11 @@ class ProductProduct(models.Model):
                 )
             )
 
-    def _gelato_prepare_files_payload(self):
+    def _gelato_prepare_files_payload(self, line=None):
         """The print files of this variant as Gelato's ``items[].files`` wants them.
 
-        URLs are absolute, signed and expiring (see ``gelato.print.file``).
+        URLs are absolute, signed and expiring (see ``gelato.print.file``); made for ``line``
+        (a ``sale.order.line``), they stop working once Gelato has printed it.
 
         :return: ``[{"type": "default"|"back"|..., "url": str}]``, in print area order;
             empty for a product that is not a Gelato product or has no print area.
@@ -191,4 +192,6 @@ class ProductProduct(models.Model):
         areas = sorted(
             variant_sudo.gelato_placements or {}, key=lambda a: (sequence.get(a, 1000), a)
         )
-        return [{"type": area, "url": by_area[area]._gelato_get_public_url()} for area in areas]
+        return [
+            {"type": area, "url": by_area[area]._gelato_get_public_url(line=line)} for area in areas
+        ]

@@ -1,11 +1,12 @@
 import json
 import logging
 import secrets
+from urllib.parse import urlsplit
 
 import requests
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import UserError, ValidationError
 
 from ..exceptions import GelatoApiError
 from ..lib import const, responses
@@ -50,7 +51,8 @@ class ResCompany(models.Model):
     gelato_file_url_validity_days = fields.Integer(
         string="Print File Link Validity (days)",
         default=const.PRINT_FILE_URL_VALIDITY_DAYS,
-        help="How long the signed links sent to Gelato for downloading print files work.",
+        help="How long the signed links sent to Gelato for downloading print files work "
+        "(1 to 30 days; a line's links also stop a week after Gelato printed it).",
     )
 
     gelato_approval_mode = fields.Selection(
@@ -60,6 +62,13 @@ class ResCompany(models.Model):
         required=True,
         help="Automatic: confirmed orders are sent to Gelato right away. Manual: confirmed "
         "orders wait for someone to click Approve on the order.",
+    )
+    gelato_approver_group_id = fields.Many2one(
+        string="Gelato Approvers",
+        comodel_name="res.groups",
+        default=lambda self: self.env.ref("sales_team.group_sale_manager", False),
+        help="With manual approval, who may approve orders for Gelato. Empty: any salesperson "
+        "who may edit the order.",
     )
     gelato_company_info_issues = fields.Text(
         string="Gelato Company Information Issues",
@@ -84,6 +93,56 @@ class ResCompany(models.Model):
             company.gelato_company_info_issues = "\n".join(
                 company._gelato_get_company_info_issues()
             )
+
+    # === CONSTRAINT METHODS === #
+
+    @api.constrains("gelato_file_url_validity_days")
+    def _check_gelato_file_url_validity_days(self):
+        """Print-file links are bearer links: their life is bounded."""
+        for company in self:
+            days = company.gelato_file_url_validity_days
+            if not 1 <= days <= const.PRINT_FILE_URL_MAX_VALIDITY_DAYS:
+                raise ValidationError(
+                    self.env._(
+                        "Print file links of %(company)s must work between 1 and %(max)s days "
+                        "(Gelato downloads the files within hours of an order).",
+                        company=company.name,
+                        max=const.PRINT_FILE_URL_MAX_VALIDITY_DAYS,
+                    )
+                )
+
+    @api.constrains("gelato_webhook_secret")
+    def _check_gelato_webhook_secret(self):
+        """A webhook secret is the only thing that authenticates Gelato: strong, and one
+        company's own (events are routed to the company whose secret they carry)."""
+        for company in self.sudo():  # sudo: the secret is readable by administrators only
+            secret = company.gelato_webhook_secret
+            if not secret:
+                continue
+            if (
+                len(secret) < const.WEBHOOK_SECRET_MIN_LENGTH
+                or len(set(secret)) < const.WEBHOOK_SECRET_MIN_DISTINCT
+            ):
+                raise ValidationError(
+                    self.env._(
+                        "The Gelato webhook secret of %(company)s is too weak: use at least "
+                        "%(length)s characters, not a repeated pattern. Click Generate for a "
+                        "strong one, then paste it into Gelato's webhook form.",
+                        company=company.name,
+                        length=const.WEBHOOK_SECRET_MIN_LENGTH,
+                    )
+                )
+            if company.search_count(
+                [("gelato_webhook_secret", "=", secret), ("id", "!=", company.id)], limit=1
+            ):
+                raise ValidationError(
+                    self.env._(
+                        "Another company already uses this Gelato webhook secret: each company "
+                        "needs its own, or Gelato's events for %(company)s would reach the "
+                        "other. Click Generate for a new one.",
+                        company=company.name,
+                    )
+                )
 
     # === CRUD METHODS === #
 
@@ -172,6 +231,17 @@ class ResCompany(models.Model):
         :raise GelatoApiError: on any failure; ``retryable`` tells whether to try again later.
         """
         self.ensure_one()
+        url = self._gelato_build_url(service, path)
+        if (urlsplit(url).hostname or "").endswith(".invalid"):
+            # data/neutralize.sql: a copy of the database does not call Gelato.
+            raise GelatoApiError(
+                self.env._(
+                    "This database is a neutralised copy: it does not call Gelato. To use it "
+                    "with Gelato on purpose, an administrator sets the Gelato API base URL "
+                    "(Settings > Sales > Gelato, in developer mode; empty means Gelato itself) and an "
+                    "API key."
+                )
+            )
         api_key = self.sudo().gelato_api_key  # sudo: the key is readable by administrators only
         if not api_key:
             raise GelatoApiError(
@@ -180,12 +250,11 @@ class ResCompany(models.Model):
                     company=self.name,
                 )
             )
-        url = self._gelato_build_url(service, path)
         headers = {"X-API-KEY": api_key, "Accept": "application/json"}
         _logger.debug(
             "Gelato request %s %s params=%s payload=%s",
             method,
-            url,
+            responses.mask_signed_links(url),
             params,
             json.dumps(responses.mask_payload(payload)) if payload else None,
         )
@@ -222,7 +291,7 @@ class ResCompany(models.Model):
             method,
             url,
             response.status_code,
-            response.text[:2000] if response.status_code >= 400 else "",
+            responses.mask_error_body(response.text) if response.status_code >= 400 else "",
         )
         if response.status_code >= 400:
             raise self._gelato_error_from_response(response)

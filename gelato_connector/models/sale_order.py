@@ -8,7 +8,7 @@ The rest of an order's Gelato journey is in the files beside this one:
 import psycopg2
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL
 
 from ..exceptions import GelatoApiError
@@ -151,6 +151,18 @@ class SaleOrder(models.Model):
         orders = self.filtered(lambda o: o.gelato_state == "pending_approval")
         if not orders:
             raise UserError(self.env._("Only orders pending approval can be approved."))
+        orders.check_access("write")
+        for order in orders:
+            group = order.company_id.gelato_approver_group_id
+            if group and not self.env.su and group not in self.env.user.groups_id:
+                raise AccessError(
+                    self.env._(
+                        "Only %(group)s may approve orders for Gelato (Settings > Sales > Gelato "
+                        "Order Approval); %(order)s waits for one of them.",
+                        group=group.full_name,
+                        order=order.name,
+                    )
+                )
         for order in orders:
             order._gelato_post_note(
                 self.env._("Approved for Gelato by %(user)s.", user=self.env.user.name)
@@ -168,9 +180,14 @@ class SaleOrder(models.Model):
         # A Gelato order that failed at Gelato is over: the retry creates a new one.
         failed = orders.gelato_order_ids.filtered(lambda g: g.fulfillment_status == "failed")
         failed.sale_line_ids.write(
-            {"gelato_order_id": False, "gelato_item_id": False, "gelato_status": False}
+            {
+                "gelato_order_id": False,
+                "gelato_item_id": False,
+                "gelato_status": False,
+                "gelato_printed_date": False,
+            }
         )
-        failed.unlink()
+        failed.sudo().unlink()  # users only read Gelato orders (gelato.order's docstring)
         orders._gelato_close_error_activities(
             self.env._("Retried by %(user)s", user=self.env.user.name)
         )
@@ -208,10 +225,11 @@ class SaleOrder(models.Model):
                     "gelato_order_id": False,
                     "gelato_item_id": False,
                     "gelato_status": False,
+                    "gelato_printed_date": False,
                     "gelato_qty_delivered": 0.0,
                 }
             )
-            cancelled.gelato_order_ids.unlink()
+            cancelled.gelato_order_ids.sudo().unlink()  # as in action_gelato_retry
             cancelled.write(
                 {
                     "gelato_state": False,
@@ -385,7 +403,7 @@ class SaleOrder(models.Model):
                 self.env["gelato.order"]._gelato_delete_remote_draft(
                     company, draft.gelato_id, strict=True
                 )
-                draft.unlink()
+                draft.sudo().unlink()  # users only read Gelato orders
             canceled = []
             for gelato_order in self.gelato_order_ids.filtered(
                 lambda g: g.fulfillment_status not in ("canceled", "failed")

@@ -4,7 +4,8 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import float_is_zero
 
-from ..lib import const, statuses, webhooks
+from ..lib import const, statuses
+from ..lib.text import is_web_url
 
 _logger = logging.getLogger(__name__)
 
@@ -37,6 +38,13 @@ class SaleOrderLine(models.Model):
         copy=False,
         readonly=True,
         help="The quantity Gelato has shipped: it becomes the line's delivered quantity.",
+    )
+    gelato_printed_date = fields.Datetime(
+        string="Printed by Gelato",
+        copy=False,
+        readonly=True,
+        help="When Gelato reported the line printed: its print files stay downloadable for a "
+        "grace period after it, then their links stop working.",
     )
     gelato_tracking_ids = fields.One2many(
         string="Gelato Tracking",
@@ -167,6 +175,12 @@ class SaleOrderLine(models.Model):
                 continue
             values = {"gelato_status": status}
             if (
+                not line.gelato_printed_date
+                and const.FULFILLMENT_STATUS_RANK.get(status, 0)
+                >= const.FULFILLMENT_STATUS_RANK["printed"]
+            ):
+                values["gelato_printed_date"] = fields.Datetime.now()
+            if (
                 status in const.DELIVERED_FULFILLMENT_STATUSES
                 and line.gelato_qty_delivered < line.product_uom_qty
             ):
@@ -186,20 +200,25 @@ class SaleOrderLine(models.Model):
         created = self.env["gelato.tracking"]
         if not code:
             return created
-        if url and not webhooks.is_web_url(url):
-            # Shown to the customer as a link: http(s) only (no javascript:, data:, ...).
-            _logger.info("Gelato tracking %s: a URL that is not http(s) was left out", code)
-            url = None
+        if url and not is_web_url(url):
+            # Customers get this link in a mail and on the portal: http(s) only.
+            _logger.info("Gelato tracking %s came with a link that is not http(s); dropped", code)
+            url = False
         for line in self:
             if code in line.gelato_tracking_ids.mapped("tracking_code"):
                 continue
-            created |= self.env["gelato.tracking"].create(
-                {
-                    "sale_line_id": line.id,
-                    "gelato_order_id": (gelato_order or line.gelato_order_id).id,
-                    "tracking_code": code,
-                    "tracking_url": url or False,
-                    "shipment_method_name": method_name or False,
-                }
+            # Users only read tracking (its values come from Gelato): created in sudo.
+            created |= (
+                self.env["gelato.tracking"]
+                .sudo()
+                .create(
+                    {
+                        "sale_line_id": line.id,
+                        "gelato_order_id": (gelato_order or line.gelato_order_id).id,
+                        "tracking_code": code,
+                        "tracking_url": url or False,
+                        "shipment_method_name": method_name or False,
+                    }
+                )
             )
-        return created
+        return created.with_env(self.env)

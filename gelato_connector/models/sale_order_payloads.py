@@ -42,17 +42,15 @@ class SaleOrder(models.Model):
         """The body of ``POST /v4/orders``: a draft, promoted once the local commit is done."""
         self.ensure_one()
         lines = self.order_line.filtered(lambda line: line._gelato_is_gelato_line())
-        files_by_product = {}
         items = []
         for line in lines:
             product = line.product_id
-            if product not in files_by_product:
-                files_by_product[product] = product._gelato_prepare_files_payload()
             items.append(
                 {
                     "itemReferenceId": str(line.id),
                     "productUid": product.gelato_product_uid,
-                    "files": files_by_product[product],
+                    # Links made for the line: they stop working once Gelato printed it.
+                    "files": product._gelato_prepare_files_payload(line=line),
                     "quantity": line._gelato_quantity(),
                 }
             )

@@ -316,7 +316,7 @@ class SaleOrder(models.Model):
             if self.env["gelato.order"]._gelato_delete_remote_draft(
                 self.company_id, draft.gelato_id
             ):
-                draft.unlink()
+                draft.sudo().unlink()  # users only read Gelato orders
 
     def _gelato_register_draft_hooks(self, gelato_id):
         """Promote the draft once this transaction commits, delete it if it rolls back."""
@@ -387,7 +387,13 @@ class SaleOrder(models.Model):
         self.ensure_one()
         gelato_order = self.gelato_order_ids.filtered(lambda g: g.gelato_id == gelato_order_id)
         if not gelato_order:
-            gelato_order = self.env["gelato.order"].create(
-                {"sale_order_id": self.id, "gelato_id": gelato_order_id, "order_type": "order"}
+            # Users only read Gelato orders (gelato.order's docstring): created in sudo.
+            gelato_order = (
+                self.env["gelato.order"]
+                .sudo()
+                .create(
+                    {"sale_order_id": self.id, "gelato_id": gelato_order_id, "order_type": "order"}
+                )
+                .with_env(self.env)
             )
         return gelato_order

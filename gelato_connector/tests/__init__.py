@@ -17,3 +17,5 @@ from . import test_gelato_order_updates
 from . import test_gelato_order_tour
 from . import test_gelato_webhook_events
 from . import test_gelato_webhook_concurrency
+from . import test_gelato_access
+from . import test_gelato_portal

@@ -5,7 +5,16 @@ from pathlib import Path
 
 from odoo.tests import BaseCase, tagged
 
-from odoo.addons.gelato_connector.lib import addresses, const, orders, statuses
+from odoo.addons.gelato_connector.lib import (
+    addresses,
+    const,
+    orders,
+    responses,
+    signing,
+    statuses,
+    text,
+)
+from odoo.addons.gelato_connector.lib.log_throttle import LogThrottle
 
 
 @tagged("post_install", "-at_install")
@@ -147,3 +156,72 @@ print(json.dumps(sorted(m for m in sys.modules if m == "odoo" or m.startswith("o
         )
         self.assertIsNone(price)
         self.assertEqual([q["itemReferenceIds"] for q in missing], [["2"]])
+
+    def test_only_absolute_web_links_are_web_urls(self):
+        for url in ("https://track.example/1", "http://t.example:8080/a?b=c"):
+            self.assertTrue(text.is_web_url(url), url)
+        for url in (
+            "javascript:alert(1)",
+            "JAVASCRIPT:alert(1)",
+            "data:text/html,<b>",
+            "//evil.example/x",
+            "/relative",
+            "https://",
+            " https://track.example/1",
+            "https://track.example/\n1",
+            "ftp://files.example/a",
+            "",
+            None,
+            42,
+        ):
+            self.assertFalse(text.is_web_url(url), url)
+
+    def test_logs_show_no_link_signature_nor_personal_data(self):
+        signature = "ab" * 32
+        url = "https://shop.example%s/7/1999999999/%s/front.png" % (
+            const.PRINT_FILE_ROUTE,
+            signature,
+        )
+        line_url = url.replace("/7/", "/7/42/")
+        for link in (url, line_url):
+            self.assertNotIn(signature, responses.mask_signed_links(link))
+            self.assertIn("front.png", responses.mask_signed_links(link))
+        payload = {"items": [{"files": [{"url": url}]}], "shippingAddress": {"email": "a@b.se"}}
+        masked = json.dumps(responses.mask_payload(payload))
+        self.assertNotIn(signature, masked)
+        self.assertNotIn("a@b.se", masked)
+        body = json.dumps(
+            {"message": "bad file %s" % url, "echo": {"email": "ada@example.com"}, "x": "y" * 9000}
+        )
+        logged = responses.mask_error_body(body)
+        self.assertLessEqual(len(logged), responses.LOGGED_BODY_CHARS + 1)
+        self.assertNotIn(signature, logged)
+        self.assertNotIn("ada@example.com", logged)
+        html = "<p>Contact ada@example.com about %s</p>" % url
+        self.assertNotIn("ada@example.com", responses.mask_error_body(html))
+        self.assertNotIn(signature, responses.mask_error_body(html))
+
+    def test_log_throttle_lets_one_line_a_minute_through_and_counts_the_rest(self):
+        now = [1000.0]
+        throttle = LogThrottle(interval=60, clock=lambda: now[0])
+        self.assertEqual(throttle.allow(), (True, 0))
+        for count in range(1, 500):
+            self.assertEqual(throttle.allow(), (False, count))
+        now[0] += 61
+        self.assertEqual(throttle.allow(), (True, 499))
+        self.assertEqual(throttle.allow(), (False, 1))
+
+    def test_a_link_made_for_a_line_is_only_valid_for_that_line(self):
+        expires = 2_000_000_000
+        sig = signing.sign_print_file("key", 7, expires, line_id=42)
+        now = 1_900_000_000
+        self.assertTrue(
+            signing.verify_print_file_signature("key", 7, expires, sig, now=now, line_id=42)
+        )
+        self.assertFalse(
+            signing.verify_print_file_signature("key", 7, expires, sig, now=now, line_id=43)
+        )
+        self.assertFalse(signing.verify_print_file_signature("key", 7, expires, sig, now=now))
+        self.assertFalse(
+            signing.verify_print_file_signature("other", 7, expires, sig, now=now, line_id=42)
+        )

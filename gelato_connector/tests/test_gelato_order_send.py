@@ -365,7 +365,7 @@ class TestGelatoOrderSend(GelatoSendMixin, GelatoHttpCase):
         with patch.object(
             product_class,
             "_gelato_prepare_files_payload",
-            lambda self: [{"type": "default", "url": missing.url + "/poster.png"}],
+            lambda self, line=None: [{"type": "default", "url": missing.url + "/poster.png"}],
         ):
             self.run_send_job()
         self.assertEqual(order.gelato_state, "error")

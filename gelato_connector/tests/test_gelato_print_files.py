@@ -3,6 +3,7 @@
 import base64
 import time
 
+from odoo import fields
 from odoo.exceptions import UserError, ValidationError
 from odoo.tests import HttpCase, TransactionCase, new_test_user, tagged
 
@@ -344,6 +345,13 @@ class TestPrintFiles(PrintFileFixtures, TransactionCase):
         expires = int(file._gelato_get_public_url().split("/")[-3])
         self.assertAlmostEqual(expires - time.time(), 2 * 86400, delta=3700)
 
+    def test_link_validity_is_bounded(self):
+        for days in (0, -1, 31, 3650):
+            with self.subTest(days=days), self.assertRaises(ValidationError):
+                self.env.company.gelato_file_url_validity_days = days
+        self.env.company.gelato_file_url_validity_days = 30
+        self.assertEqual(self.env.company.gelato_file_url_validity_days, 30)
+
 
 @tagged("post_install", "-at_install")
 class TestPrintFileRoute(PrintFileFixtures, HttpCase):
@@ -392,6 +400,57 @@ class TestPrintFileRoute(PrintFileFixtures, HttpCase):
                 self.assertEqual(response.status_code, 403)
                 self.assertNotEqual(response.content, self.data)
         self.assertEqual(self.url_open(self.path(attachment.id, future, good)).status_code, 200)
+
+    def _line(self):
+        partner = self.env["res.partner"].create({"name": "Route customer"})
+        order = self.env["sale.order"].create(
+            {
+                "partner_id": partner.id,
+                "order_line": [(0, 0, {"product_id": self.tee.product_variant_ids[0].id})],
+            }
+        )
+        return order.order_line
+
+    def test_a_lines_links_stop_a_grace_period_after_gelato_printed_it(self):
+        line = self._line()
+        url = self.file._gelato_get_public_url(line=line)
+        attachment = self.file._gelato_get_attachment()
+        self.assertIn("/gelato/print-file/%d/%d/" % (attachment.id, line.id), url)
+        self.assertEqual(self.url_open(url).content, self.data)
+        # The signature covers the line: the link does not open for another line.
+        other = url.replace(
+            "/%d/%d/" % (attachment.id, line.id), "/%d/%d/" % (attachment.id, line.id + 1)
+        )
+        self.assertEqual(self.url_open(other).status_code, 403)
+        line._gelato_apply_item_status("in_production")
+        self.assertFalse(line.gelato_printed_date)
+        line._gelato_apply_item_status("printed")
+        self.assertTrue(line.gelato_printed_date)
+        self.assertEqual(self.url_open(url).status_code, 200, "a reprint within the grace period")
+        line.gelato_printed_date = fields.Datetime.subtract(fields.Datetime.now(), days=8)
+        response = self.url_open(url)
+        self.assertEqual(response.status_code, 410)
+        self.assertNotEqual(response.content, self.data)
+        self.assertIn(b"printed", response.content)
+
+    def test_links_signed_with_database_secret_only_during_the_upgrade_transition(self):
+        params = self.env["ir.config_parameter"].sudo()
+        legacy_secret = params.get_param("database.secret")
+        attachment = self.file._gelato_get_attachment()
+        future = int(time.time()) + 3600
+        path = self.path(
+            attachment.id, future, signing.sign_print_file(legacy_secret, attachment.id, future)
+        )
+        self.assertNotEqual(legacy_secret, self.file._gelato_get_url_secret())
+        params.set_param("gelato_connector.print_file_legacy_signatures_until", False)
+        self.assertEqual(self.url_open(path).status_code, 403, "a fresh install: never")
+        params.set_param("gelato_connector.print_file_legacy_signatures_until", future + 60)
+        self.assertEqual(self.url_open(path).content, self.data, "links sent before the upgrade")
+        params.set_param("gelato_connector.print_file_legacy_signatures_until", future - 60)
+        self.assertEqual(self.url_open(path).status_code, 403, "made after the upgrade")
+        params.set_param("gelato_connector.print_file_legacy_signatures_until", future + 60)
+        params.set_param("database.is_neutralized", True)
+        self.assertEqual(self.url_open(path).status_code, 403, "never on a neutralised copy")
 
     def test_only_print_files_are_served(self):
         """Even with a valid signature, other attachments are not served."""

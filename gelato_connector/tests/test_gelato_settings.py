@@ -1,9 +1,10 @@
 from pathlib import Path
 
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import new_test_user, tagged
 
-from odoo.addons.gelato_connector.tests.common import GelatoTransactionCase
+from odoo.addons.gelato_connector.exceptions import GelatoApiError
+from odoo.addons.gelato_connector.tests.common import SANDBOX_API_KEY, GelatoTransactionCase
 
 
 @tagged("post_install", "-at_install")
@@ -19,6 +20,20 @@ class TestGelatoSettings(GelatoTransactionCase):
         second = self.company.sudo().gelato_webhook_secret
         self.assertGreaterEqual(len(first), 40)
         self.assertNotEqual(first, second)
+
+    def test_webhook_secret_is_strong_and_one_companys_own(self):
+        company = self.company.sudo()
+        for weak in ("secret", "a" * 40, "abababababababababababab", "0123456789abcdefghi"):
+            with self.subTest(weak=weak), self.assertRaises(ValidationError) as capture:
+                company.gelato_webhook_secret = weak
+            self.assertIn("too weak", capture.exception.args[0])
+        other = self.env["res.company"].sudo().create({"name": "Other Gelato Shop"})
+        other.gelato_webhook_secret = "a-strong-secret-of-the-other-shop"
+        with self.assertRaises(ValidationError) as capture:
+            company.gelato_webhook_secret = "a-strong-secret-of-the-other-shop"
+        self.assertIn("Another company", capture.exception.args[0])
+        company.gelato_webhook_secret = "a-strong-secret-of-this-very-shop"
+        company.gelato_webhook_secret = False  # no secret: the webhook refuses everything
 
     def test_webhook_url_is_ready_to_copy(self):
         settings = self._settings()
@@ -77,11 +92,34 @@ class TestGelatoSettings(GelatoTransactionCase):
         self.assertEqual(action["params"]["type"], "success", "an empty list is a list")
 
     def test_neutralize_blanks_credentials(self):
+        print_files = self.env["gelato.print.file"]
+        params = self.env["ir.config_parameter"].sudo()
+        key_before = print_files._gelato_get_url_secret()
+        self.assertTrue(key_before, "made on install")
+        self.assertNotEqual(key_before, params.get_param("database.secret"))
+        self.company.gelato_public_base_url = "https://shop.example.com"
+        params.set_param("gelato_connector.print_file_legacy_signatures_until", "1999999999")
         sql = (Path(__file__).parents[1] / "data" / "neutralize.sql").read_text()
+        self.env.flush_all()
         self.env.cr.execute(sql)
         self.env.invalidate_all()
+        self.env.registry.clear_cache()
         self.assertFalse(self.company.sudo().gelato_api_key)
         self.assertFalse(self.company.sudo().gelato_webhook_secret)
+        self.assertFalse(self.company.gelato_public_base_url)
+        self.assertFalse(params.get_param("gelato_connector.print_file_legacy_signatures_until"))
+        # A new signing key: production's links do not open the copy's files.
+        self.assertFalse(print_files._gelato_get_url_secret())
+        key_after = print_files._gelato_get_url_secret(create=True)
+        self.assertTrue(key_after)
+        self.assertNotEqual(key_after, key_before)
+        # The copy does not call Gelato, even once someone types a key, and says why.
+        self.company.sudo().gelato_api_key = SANDBOX_API_KEY
+        calls = self.sandbox.admin("counters")["calls"]
+        with self.assertRaises(GelatoApiError) as capture:
+            self.company._gelato_make_request("order", "orders", {}, method="GET")
+        self.assertIn("neutralised copy", capture.exception.args[0])
+        self.assertEqual(self.sandbox.admin("counters")["calls"], calls)
         crons = self.env["ir.cron"].with_context(active_test=False).search([])
         gelato_crons = crons.filtered(
             lambda c: c.get_external_id().get(c.id, "").startswith("gelato_connector.")

@@ -1,8 +1,11 @@
 import json
+from unittest.mock import patch
 
 from odoo.tests import HttpCase, tagged
 
+from odoo.addons.gelato_connector.controllers import gelato_connector as controller
 from odoo.addons.gelato_connector.lib import const
+from odoo.addons.gelato_connector.lib.log_throttle import LogThrottle
 
 SECRET = "webhook-secret-of-the-main-company"
 
@@ -55,6 +58,18 @@ class TestGelatoWebhookGate(HttpCase):
             with self.subTest(secret=secret):
                 self.assertEqual(self.post(self.event(), secret=secret).status_code, 403)
         self.assertFalse(self.Event.search_count([]))
+
+    def test_refused_calls_log_one_warning_a_minute(self):
+        """Anyone can post here: a flood of refused calls must not flood the log."""
+        logger = "odoo.addons.gelato_connector.controllers.gelato_connector"
+        with (
+            patch.object(controller, "_REFUSED_WEBHOOK_LOG", LogThrottle(interval=3600)),
+            self.assertLogs(logger, level="WARNING") as logs,
+        ):
+            for _index in range(30):
+                self.assertEqual(self.post(self.event(), secret="wrong").status_code, 403)
+        self.assertEqual(len(logs.records), 1, [r.getMessage() for r in logs.records])
+        self.assertIn("refused", logs.records[0].getMessage())
 
     def test_header_name_is_configurable(self):
         self.company.sudo().gelato_webhook_header = "X-Gelato-Auth"

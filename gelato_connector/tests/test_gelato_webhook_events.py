@@ -480,9 +480,11 @@ class TestGelatoWebhookEvents(GelatoSendMixin, GelatoHttpCase):
         order, lines = self._sent_order()
         self.gelato(order, "advance", {"to": "delivered"})
         self.env["res.company"].sudo().create(
-            {"name": "Other Shop", "gelato_webhook_secret": "other-shop-secret"}
+            {"name": "Other Shop", "gelato_webhook_secret": "other-shop-webhook-secret"}
         )
-        self.receive(self.status_event(order, "delivered", lines), secret="other-shop-secret")
+        self.receive(
+            self.status_event(order, "delivered", lines), secret="other-shop-webhook-secret"
+        )
         self.assertEqual(order.gelato_order_ids.fulfillment_status, "created")
         self.assertFalse(self.customer_mails(order))
 

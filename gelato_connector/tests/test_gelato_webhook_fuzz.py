@@ -10,7 +10,7 @@ from odoo.addons.gelato_connector.lib import const
 
 from .common import gelato_shapes
 
-SECRET = "fuzz-webhook-secret"
+SECRET = "fuzz-webhook-secret-0123"
 # `make test` runs this fuzz at this default; `make bench` (bench/bench_bad_input.py) posts
 # 10,000 examples to a real Odoo server.
 EXAMPLES = int(os.environ.get("GELATO_FUZZ_EXAMPLES", "600"))

@@ -651,9 +651,7 @@ class OrderStore:
             raise invalid("to", f"'{status}' is not a fulfillment status")
         with self._lock:
             order = self._live(order_id, "updated")
-            item = next(
-                (i for i in order["items"] if i["itemReferenceId"] == item_reference), None
-            )
+            item = next((i for i in order["items"] if i["itemReferenceId"] == item_reference), None)
             if item is None:
                 raise not_found(f"Order {order_id} has no item {item_reference}.")
             item["fulfillmentStatus"] = status

@@ -1,23 +1,34 @@
-from odoo.tests import tagged
+from odoo.tests import new_test_user, tagged
 from odoo.tools.misc import format_date
 
-from odoo.addons.gelato_connector.tests.common import GelatoHttpCase
-from odoo.addons.gelato_connector_website.tests.common import GelatoShopMixin
+from odoo.addons.gelato_connector.tests.common import (
+    GelatoHttpCase,
+    GelatoSendMixin,
+    gelato_address,
+)
 
 
 @tagged("post_install", "-at_install")
-class TestGelatoWebsitePortal(GelatoShopMixin, GelatoHttpCase):
-    """The customer's portal shows where the Gelato order is: status, tracking, estimate."""
+class TestGelatoPortal(GelatoSendMixin, GelatoHttpCase):
+    """The customer's portal shows where the Gelato order is: status, tracking, estimate.
+
+    The portal is the core's (Sales' customer portal, no web shop needed): ``make test`` runs
+    this with the core alone and again with the web shop installed.
+    """
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls._gelato_setup_shop(cls.env)
+        cls._gelato_setup_orders(cls.env)
         cls.company.gelato_approval_mode = "automatic"
+        cls.portal_user = new_test_user(
+            cls.env, login="gelato_portal_customer", groups="base.group_portal"
+        )
+        cls.portal_user.partner_id.write(gelato_address(country_id=cls.sweden.id))
 
     def _shipped_order(self):
         order = self._gelato_quotation(
-            self.black_m, partner=self.portal_user.partner_id, carrier=self.express
+            self.poster, partner=self.portal_user.partner_id, carrier=self.express
         )
         order.action_confirm()
         self.run_send_job()
@@ -58,8 +69,6 @@ class TestGelatoWebsitePortal(GelatoShopMixin, GelatoHttpCase):
 
     def test_another_customer_sees_nothing(self):
         order = self._shipped_order()
-        from odoo.tests import new_test_user
-
         new_test_user(self.env, login="other_shopper", groups="base.group_portal")
         self.authenticate("other_shopper", "other_shopper")
         page = self.url_open("/my/orders/%s" % order.id)
