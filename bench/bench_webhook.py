@@ -512,6 +512,12 @@ def inbox_part(bench, registry, make_env, event_ids):
         saved = {key: company[key] for key in ("gelato_api_key", "gelato_api_url")}
         company.write({"gelato_api_key": SANDBOX_API_KEY, "gelato_api_url": sandbox.url})
         cr.execute("DELETE FROM gelato_webhook_event WHERE state = 'received'")
+        # Only the inbox runs: the hourly refresh of orders in flight would fetch the
+        # bench's 100,000 cloned orders from the sandbox too (and count as GETs).
+        cron = env.ref("gelato_connector.ir_cron_gelato_process_webhook_events")
+        cr.execute("SELECT id FROM ir_cron WHERE active AND id != %s", [cron.id])
+        paused = [row[0] for row in cr.fetchall()]
+        cr.execute("UPDATE ir_cron SET active = false WHERE id = ANY(%s)", [paused])
         cr.commit()
         try:
             run = int(time.time())
@@ -524,6 +530,7 @@ def inbox_part(bench, registry, make_env, event_ids):
             measure_mail_latency(bench, registry, orders, event_ids)
         finally:
             company.write(saved)
+            cr.execute("UPDATE ir_cron SET active = true WHERE id = ANY(%s)", [paused])
             cr.commit()
 
 
