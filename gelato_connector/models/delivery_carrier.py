@@ -161,7 +161,8 @@ class DeliveryCarrier(models.Model):
         if cached is not None:
             return orders.quotes_from_cache(cached, item_refs)
         if self._gelato_quote_is_limited() and cache_sudo._gelato_limit_reached(order):
-            _logger.info("Gelato quote refused: %s made too many live quote calls", order.name)
+            # Debug only: a script looping on the shop must not flood the log either.
+            _logger.debug("Gelato quote refused: %s made too many live quote calls", order.name)
             raise UserError(
                 self.env._("Too many shipping quotes for this cart: try again in a minute.")
             )
