@@ -248,6 +248,8 @@ class TestGelatoQuoteCache(GelatoQuoteMixin, GelatoTransactionCase):
                 "called_at": fields.Datetime.now() - timedelta(hours=2),
             }
         )
+        cron = self.env.ref("gelato_connector.ir_cron_gelato_purge_quote_cache")
+        self.assertEqual((cron.code, cron.interval_type), ("model._cron_purge_expired()", "days"))
         cache.flush_model()
         cache._cron_purge_expired()
         cache.invalidate_model()
