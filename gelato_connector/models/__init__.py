@@ -10,6 +10,7 @@ from . import res_partner
 from . import delivery_carrier
 from . import gelato_order
 from . import gelato_tracking
+from . import gelato_quote_cache
 from . import sale_order
 from . import sale_order_pipeline
 from . import sale_order_payloads
