@@ -12,9 +12,9 @@ variables ``SCREENSHOTS_URL``, ``SCREENSHOTS_DB``, ``SCREENSHOTS_LOGIN``,
 - the demo mug (synchronised from the sandbox template at install: two variants, a print
   area and its print file; ``--product`` takes another);
 - a quotation of it for a demo customer in Stockholm with *Standard Delivery* (rated
-  by Gelato), confirmed; the script waits until the send job has placed it at Gelato, and,
-  when Odoo talks to the local sandbox, has the sandbox ship it (its webhooks bring the
-  statuses and the tracking code back);
+  by Gelato), confirmed; the script waits until the send job has placed it at the sandbox,
+  and has the sandbox ship it (its webhooks bring the statuses and the tracking code back).
+  A company that talks to the real Gelato is refused: the order would be a real one;
 - the order's customer portal link with its access token (``get_portal_url()``).
 
 Then it starts Chromium headless (``/usr/bin/chromium`` or ``--chromium``), drives it over the
@@ -133,7 +133,7 @@ class Odoo:
 
     def authenticate(self, login, password):
         try:
-            self._rpc(
+            info = self._rpc(
                 "/web/session/authenticate", {"db": self.db, "login": login, "password": password}
             )
         except NoServerError:
@@ -146,6 +146,7 @@ class Odoo:
         session_id = self.http.cookies.get("session_id")
         if not session_id:
             raise ScreenshotError(f"{self.url} gave no session cookie after logging in.")
+        self.uid = info["uid"]
         return session_id
 
     def call(self, model, method, *args, **kwargs):
@@ -191,22 +192,31 @@ def find_or_create_customer(odoo):
     return odoo.call("res.partner", "create", {**CUSTOMER, "country_id": sweden})
 
 
-def sandbox_admin_url(odoo, company_id):
-    """The sandbox's base URL when the company talks to a local sandbox, else None."""
-    rows = odoo.call("res.company", "read", [company_id], ["gelato_api_url"])
-    api_url = (rows and rows[0].get("gelato_api_url")) or ""
+def sandbox_url(odoo):
+    """The base URL of the local sandbox the user's company talks to.
+
+    Refuses a company that talks to the real Gelato: the demo order would be printed, shipped
+    and paid for.
+    """
+    company_id = odoo.call("res.users", "read", [odoo.uid], ["company_id"])[0]["company_id"][0]
+    api_url = odoo.call("res.company", "read", [company_id], ["gelato_api_url"])[0]
+    api_url = (api_url["gelato_api_url"] or "").rstrip("/")
+    refusal = (
+        f"The company talks to {api_url or 'the real Gelato'}, not to a local sandbox that "
+        "answers: the demo order would be a real one. Take the screenshots from `make run` "
+        "without GELATO_API_KEY."
+    )
     if urlsplit(api_url).hostname not in ("127.0.0.1", "localhost", "::1"):
-        return None
-    base = api_url.rstrip("/")
+        raise ScreenshotError(refusal)
     try:
-        requests.get(base + "/_sandbox/health", timeout=5).raise_for_status()
-    except requests.RequestException:
-        return None
-    return base
+        requests.get(api_url + "/_sandbox/health", timeout=5).raise_for_status()
+    except requests.RequestException as error:
+        raise ScreenshotError(f"{refusal} ({api_url}/_sandbox/health: {error})") from error
+    return api_url
 
 
-def prepare_order(odoo, product_id, timeout):
-    """A confirmed Gelato order placed at Gelato (and shipped, with the sandbox)."""
+def prepare_order(odoo, product_id, sandbox, timeout):
+    """A confirmed Gelato order placed at the sandbox and shipped by it."""
     variant_ids = odoo.call(
         "product.product", "search", [("product_tmpl_id", "=", product_id)], limit=1
     )
@@ -230,7 +240,7 @@ def prepare_order(odoo, product_id, timeout):
     print(f"Order {order_id} confirmed; waiting for the send job to place it at Gelato")
 
     def read_order():
-        fields = ["name", "company_id", "gelato_state", "gelato_last_error", "gelato_order_ids"]
+        fields = ["name", "gelato_state", "gelato_last_error", "gelato_order_ids"]
         return odoo.call("sale.order", "read", [order_id], fields)[0]
 
     def sent():
@@ -247,31 +257,27 @@ def prepare_order(odoo, product_id, timeout):
         "the send job (cron 'Gelato: send queued orders') to send the order to Gelato: does the "
         "server run crons (max_cron_threads > 0, as `make run` has it)?",
     )
-    sandbox = sandbox_admin_url(odoo, order["company_id"][0])
-    if sandbox:
-        gelato_orders = odoo.call("gelato.order", "read", order["gelato_order_ids"], ["gelato_id"])
-        for gelato_order in gelato_orders:
-            response = requests.post(
-                f"{sandbox}/_sandbox/orders/{gelato_order['gelato_id']}/advance",
-                json={"to": "shipped"},
-                timeout=30,
-            )
-            if response.status_code not in (200, 409):  # 409: already past it
-                raise ScreenshotError(f"The sandbox did not ship the order: {response.text}")
-        requests.post(f"{sandbox}/_sandbox/webhooks/wait", json={"timeout": 30}, timeout=40)
+    gelato_orders = odoo.call("gelato.order", "read", order["gelato_order_ids"], ["gelato_id"])
+    for gelato_order in gelato_orders:
+        response = requests.post(
+            f"{sandbox}/_sandbox/orders/{gelato_order['gelato_id']}/advance",
+            json={"to": "shipped"},
+            timeout=30,
+        )
+        if response.status_code not in (200, 409):  # 409: already past it
+            raise ScreenshotError(f"The sandbox did not ship the order: {response.text}")
+    requests.post(f"{sandbox}/_sandbox/webhooks/wait", json={"timeout": 30}, timeout=40)
 
-        def shipped():
-            lines = odoo.call(
-                "sale.order.line",
-                "search_read",
-                [("order_id", "=", order_id), ("gelato_tracking_ids", "!=", False)],
-                fields=["id"],
-            )
-            return bool(lines)
+    def shipped():
+        lines = odoo.call(
+            "sale.order.line",
+            "search_read",
+            [("order_id", "=", order_id), ("gelato_tracking_ids", "!=", False)],
+            fields=["id"],
+        )
+        return bool(lines)
 
-        wait_until(shipped, timeout, "the sandbox's shipping webhooks to reach Odoo")
-    else:
-        print("Odoo does not talk to the local sandbox: the order is shown as Gelato has it.")
+    wait_until(shipped, timeout, "the sandbox's shipping webhooks to reach Odoo")
     return order_id, odoo.call("sale.order", "get_portal_url", [order_id])
 
 
@@ -468,7 +474,8 @@ def main(argv=None):
     odoo = Odoo(args.url, args.db)
     session_id = odoo.authenticate(args.login, args.password)
     product_id = odoo.ref(args.product)
-    order_id, portal_path = prepare_order(odoo, product_id, args.timeout)
+    sandbox = sandbox_url(odoo)  # before anything is written to the database, too
+    order_id, portal_path = prepare_order(odoo, product_id, sandbox, args.timeout)
     args.out.mkdir(parents=True, exist_ok=True)
     base = odoo.url
     optimise = not args.full_colour
