@@ -34,6 +34,7 @@ import contextlib
 import io
 import json
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -343,6 +344,14 @@ class DevTools:
             self.ws.close()
 
 
+def _lift_address_space_limit():
+    """Chromium reserves more than 8 GiB of address space (V8's pointer compression): an Odoo
+    process (pytest-odoo, limit_memory_hard) limits its own, and its children inherit it.
+    Odoo's browser tests lift it the same way."""
+    _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    resource.setrlimit(resource.RLIMIT_AS, (hard, hard))
+
+
 @contextlib.contextmanager
 def chromium_page(binary, timeout=30):
     """Starts Chromium headless in a throw-away profile and yields a DevTools page."""
@@ -365,7 +374,11 @@ def chromium_page(binary, timeout=30):
     if os.geteuid() == 0:
         command.append("--no-sandbox")  # Chromium's sandbox refuses to run as root
     process = subprocess.Popen(
-        command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True
+        command,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+        preexec_fn=_lift_address_space_limit,  # noqa: PLW1509 (only setrlimit, as Odoo does)
     )
     page = None
     try:
