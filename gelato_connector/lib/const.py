@@ -225,3 +225,10 @@ SYNC_MIN_AGE_HOURS = 6
 # A typed webhook secret: at least this long, with at least this many distinct characters.
 WEBHOOK_SECRET_MIN_LENGTH = 20
 WEBHOOK_SECRET_MIN_DISTINCT = 10
+
+# === Paid quotations Odoo failed to confirm (sale_order_payment.py) === #
+# A payment is looked at once it is this old (Odoo's own flow confirms first) and until it is
+# this old; at most this many per run of the hourly job.
+PAID_CHECK_DELAY_MINUTES = 15
+PAID_CHECK_MAX_AGE_DAYS = 30
+PAID_CHECK_BATCH_SIZE = 200
