@@ -239,3 +239,10 @@ QUOTE_CACHE_TTL_SECONDS = 300
 # gelato_connector.quote_limit_window (seconds) override them.
 QUOTE_LIMIT_PER_CART = 10
 QUOTE_LIMIT_WINDOW_SECONDS = 60
+
+# === Paid quotations Odoo failed to confirm (sale_order_payment.py) === #
+# A payment is looked at once it is this old (Odoo's own flow confirms first) and until it is
+# this old; at most this many per run of the hourly job.
+PAID_CHECK_DELAY_MINUTES = 15
+PAID_CHECK_MAX_AGE_DAYS = 30
+PAID_CHECK_BATCH_SIZE = 200

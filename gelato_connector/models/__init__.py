@@ -15,4 +15,5 @@ from . import sale_order
 from . import sale_order_pipeline
 from . import sale_order_payloads
 from . import sale_order_send
+from . import sale_order_payment
 from . import sale_order_line

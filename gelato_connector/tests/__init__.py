@@ -20,3 +20,4 @@ from . import test_gelato_webhook_events
 from . import test_gelato_webhook_concurrency
 from . import test_gelato_access
 from . import test_gelato_portal
+from . import test_gelato_paid_quotations
