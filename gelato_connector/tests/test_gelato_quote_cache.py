@@ -8,6 +8,7 @@ from odoo.addons.gelato_connector.tests.common import (
     GelatoHttpCase,
     GelatoSendMixin,
     GelatoTransactionCase,
+    iceland_address,
 )
 
 QUOTE = "POST /v4/orders:quote"
@@ -173,14 +174,7 @@ class TestGelatoQuoteCache(GelatoQuoteMixin, GelatoTransactionCase):
 
     def test_another_cart_with_the_same_content_shares_the_quote(self):
         iceland = self.env["res.partner"].create(
-            {
-                "name": "Björk Guðmundsdóttir",
-                "street": "Laugavegur 1",
-                "city": "Reykjavík",
-                "zip": "101",
-                "country_id": self.env.ref("base.is").id,
-                "email": "bjork@example.com",
-            }
+            {**iceland_address(), "country_id": self.env.ref("base.is").id}
         )
         first = self._gelato_quotation(partner=iceland)
         self.assertTrue(self.standard.rate_shipment(first)["success"])

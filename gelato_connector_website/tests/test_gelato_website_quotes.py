@@ -78,22 +78,7 @@ class TestGelatoWebsiteQuotes(GelatoShopMixin, GelatoHttpCase):
         price_for_two = self._rate(self.express)["price"]
         self.assertNotAlmostEqual(price_for_two, price_for_one, places=2)
         self.assertEqual(self._quote_calls(), 2)
-        us_address = self.env["res.partner"].create(
-            {
-                "name": "Grace Hopper",
-                "type": "delivery",
-                "parent_id": self.portal_user.partner_id.id,
-                "street": "1 Main Street",
-                "city": "Arlington",
-                "zip": "22201",
-                "state_id": self.env.ref("base.state_us_45").id,
-                "country_id": self.env.ref("base.us").id,
-                "email": "grace@example.com",
-            }
-        )
-        self.make_jsonrpc_request(
-            "/shop/update_address", {"partner_id": us_address.id, "address_type": "delivery"}
-        )
+        self.shop_ship_to_us(self.portal_user.partner_id)
         to_us = self._rate(self.express)
         self.assertTrue(to_us["success"], to_us)
         self.assertEqual(self._quote_calls(), 3)
