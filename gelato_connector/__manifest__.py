@@ -24,6 +24,7 @@
         "views/product_template_views.xml",
         "views/product_product_views.xml",
         "data/ir_cron_data.xml",
+        "data/gelato_quote_cache_data.xml",
         "data/delivery_carrier_data.xml",
         "views/delivery_carrier_views.xml",
         "views/sale_order_views.xml",

@@ -75,10 +75,11 @@ PY
 }
 
 # --- System prerequisites --------------------------------------------------------------------
-# Debian packages that Odoo's requirements need to build on Python 3.11 (python-ldap, psycopg2)
-# and Chromium for the browser tests. Installed when missing and we may (root + apt-get);
-# otherwise we stop and say what to install.
-SYSTEM_PACKAGES=(libldap2-dev libsasl2-dev libpq-dev build-essential chromium)
+# Debian packages that Odoo's requirements need to build on Python 3.11 (python-ldap, psycopg2),
+# wkhtmltopdf (Odoo's PDF reports: the order confirmation mail attaches one, and a paid web-shop
+# order is not confirmed without it) and Chromium for the browser tests. Installed when missing
+# and we may (root + apt-get); otherwise we stop and say what to install.
+SYSTEM_PACKAGES=(libldap2-dev libsasl2-dev libpq-dev build-essential wkhtmltopdf chromium)
 ensure_system_packages() {
     command -v dpkg-query >/dev/null 2>&1 || {
         log "Not a Debian-like system: make sure these are installed: ${SYSTEM_PACKAGES[*]}"

@@ -5,6 +5,9 @@
 source "$(dirname "$0")/lib.sh"
 
 setup_all
+wkhtmltopdf --version >/dev/null 2>&1 || die "wkhtmltopdf is missing: Odoo cannot make the PDF
+  that the order confirmation mail attaches, so paid web-shop orders would stay quotations.
+  Install it: sudo apt-get install wkhtmltopdf"
 DB=${GELATO_DB:-gelato_demo}
 HTTP_PORT=${HTTP_PORT:-8069}
 SANDBOX_PORT=${GELATO_SANDBOX_PORT:-8070}

@@ -39,14 +39,15 @@ run_pytest() { # database, pytest arguments
 
 if [ $# -eq 0 ]; then
     # 1. The core alone, as a merchant who sells only from the back office has it: no web shop,
-    #    no Inventory (the suite checks that website_sale is absent), and the sandbox's tests.
+    #    no Inventory (the suite checks that website_sale is absent), the sandbox's tests and
+    #    those of the other tools (tools/tests: the screenshot script's parts without Odoo).
     write_odoo_conf "$REPO_ROOT/.odoo-data/$CORE_DB.conf" "$CORE_DB" "$PORT" "max_cron_threads = 0"
     log "Creating database $CORE_DB with gelato_connector alone and demo data"
     install "$CORE_DB" gelato_connector
     [ "$(psql -d "$CORE_DB" -Atqc "SELECT state FROM ir_module_module WHERE name = 'website_sale'")" != installed ] ||
         die "gelato_connector pulled website_sale in: the core must not depend on the web shop."
-    log "Running the core suite (gelato_connector) and the sandbox's tests"
-    run_pytest "$CORE_DB" tools/gelato_sandbox/tests gelato_connector/tests
+    log "Running the core suite (gelato_connector), the sandbox's and the tools' tests"
+    run_pytest "$CORE_DB" tools/gelato_sandbox/tests tools/tests gelato_connector/tests
     dropdb --if-exists "$CORE_DB"
 fi
 

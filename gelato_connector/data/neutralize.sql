@@ -21,3 +21,6 @@ UPDATE ir_cron
    SET active = FALSE
  WHERE id IN (SELECT res_id FROM ir_model_data
                WHERE module = 'gelato_connector' AND model = 'ir.cron');
+
+-- Quotes of the merchant's Gelato account are not served to a copy (nor counted against it).
+DELETE FROM gelato_quote_cache;

@@ -235,3 +235,24 @@ SYNC_MIN_AGE_HOURS = 6
 # A typed webhook secret: at least this long, with at least this many distinct characters.
 WEBHOOK_SECRET_MIN_LENGTH = 20
 WEBHOOK_SECRET_MIN_DISTINCT = 10
+
+# === Shipping quotes === #
+# https://dashboard.gelato.com/docs/orders/v4/quote/ : the web shop quotes every rate request
+# (delivery methods, rates, express checkout), and the quote calls share the API key with order
+# sending. A successful answer is reused for this long for the same products, quantities,
+# recipient and currency (ir.config_parameter gelato_connector.quote_cache_ttl, seconds; 0 turns
+# the cache off). Failed calls are never reused.
+QUOTE_CACHE_TTL_SECONDS = 300
+# Live quote calls a shopper (public or portal user) may cause per cart in a rolling window;
+# beyond it the shop says to wait, without calling Gelato. Cached answers do not count; internal
+# users are not limited. ir.config_parameter gelato_connector.quote_limit_per_cart and
+# gelato_connector.quote_limit_window (seconds) override them.
+QUOTE_LIMIT_PER_CART = 10
+QUOTE_LIMIT_WINDOW_SECONDS = 60
+
+# === Paid quotations Odoo failed to confirm (sale_order_payment.py) === #
+# A payment is looked at once it is this old (Odoo's own flow confirms first) and until it is
+# this old; at most this many per run of the hourly job.
+PAID_CHECK_DELAY_MINUTES = 15
+PAID_CHECK_MAX_AGE_DAYS = 30
+PAID_CHECK_BATCH_SIZE = 200

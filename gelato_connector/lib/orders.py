@@ -1,5 +1,8 @@
 """Gelato's order answers (create, get, search, quote) and the send job's back-off."""
 
+import hashlib
+import json
+
 from . import const
 
 
@@ -107,3 +110,81 @@ def rate_from_quotes(quotes, method_types):
     if missing or not quotes:
         return None, 0, 0, currencies, missing
     return total, min_days, max_days, currencies, missing
+
+
+# Keys of an ``orders:quote`` payload that name the request, not what is priced.
+QUOTE_REFERENCE_KEYS = ("orderReferenceId", "customerReferenceId")
+# What the rates read of each shipment method of a quote (the rest is not kept in the cache).
+QUOTE_METHOD_KEYS = ("type", "price", "currency", "minDeliveryDays", "maxDeliveryDays")
+
+
+def quote_cache_key(payload, scope=()):
+    """The cache key of an ``orders:quote`` payload: a hash of everything sent that Gelato
+    prices (recipient, currency, products and quantities, options), without the references.
+
+    Two carts with the same products, quantities, delivery address and currency share a key;
+    any change to what is sent (an address field, a quantity, a product) makes another one.
+
+    :param dict payload: the quote's body.
+    :param scope: what else separates answers (the company, the API's address), JSON-able.
+    :return: a hex SHA-256 digest (the address is not readable from it).
+    """
+    material = {
+        key: value
+        for key, value in payload.items()
+        if key not in QUOTE_REFERENCE_KEYS and key != "products"
+    }
+    # Products by position: itemReferenceId (the sale line) is a reference too.
+    material["products"] = [
+        {key: value for key, value in product.items() if key != "itemReferenceId"}
+        for product in payload.get("products") or []
+    ]
+    text = json.dumps(
+        ["quote-v1", list(scope), material], sort_keys=True, separators=(",", ":"), default=str
+    )
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def quotes_for_cache(quotes, item_refs):
+    """The part of an ``orders:quote`` answer the rates need, item references replaced by
+    their position in the request, so that another cart with the same content can use it.
+
+    :param list quotes: ``quotes`` of the answer.
+    :param list item_refs: the request's ``itemReferenceId`` values, in order.
+    :return: ``[{"itemReferenceIds": [positions], "shipmentMethods": [...]}]``.
+    :raise AttributeError, TypeError, ValueError: when the answer is not shaped as documented.
+    """
+    position = {str(ref): index for index, ref in enumerate(item_refs)}
+    reduced = []
+    for quote in quotes:
+        refs = quote.get("itemReferenceIds") or []
+        methods = quote.get("shipmentMethods") or []
+        if not isinstance(refs, list) or not isinstance(methods, list):
+            raise TypeError("a quote's references or methods are not a list")
+        reduced.append(
+            {
+                "itemReferenceIds": [position[str(r)] for r in refs if str(r) in position],
+                "shipmentMethods": [
+                    {key: method.get(key) for key in QUOTE_METHOD_KEYS} for method in methods
+                ],
+            }
+        )
+    # Every service level must be readable from what is kept (a garbage price is never cached).
+    for method_types in const.SERVICE_LEVEL_METHOD_TYPES.values():
+        rate_from_quotes(reduced, method_types)
+    return reduced
+
+
+def quotes_from_cache(reduced, item_refs):
+    """:func:`quotes_for_cache`'s result with this request's item references put back."""
+    return [
+        {
+            **quote,
+            "itemReferenceIds": [
+                str(item_refs[index])
+                for index in quote["itemReferenceIds"]
+                if isinstance(index, int) and 0 <= index < len(item_refs)
+            ],
+        }
+        for quote in reduced
+    ]

@@ -105,6 +105,22 @@ class FileRejected(Exception):
 # === Entry points === #
 
 
+def empty_result(status="ok", findings=()):
+    """A check's result before anything is known of the file (see :func:`inspect_print_file`)."""
+    return {
+        "status": status,
+        "file_type": None,
+        "width_px": 0,
+        "height_px": 0,
+        "width_mm": 0.0,
+        "height_mm": 0.0,
+        "dpi": 0,
+        "page_count": 0,
+        "color_mode": "",
+        "findings": list(findings),
+    }
+
+
 def inspect_print_file(data, filename=None, width_mm=None, height_mm=None):
     """Check one print file against the print area it is meant for.
 
@@ -116,18 +132,7 @@ def inspect_print_file(data, filename=None, width_mm=None, height_mm=None):
         "width_mm", "height_mm", "dpi", "page_count", "color_mode", "findings": [...]}``;
         each finding is ``{"level": "error"|"warning"|"info", "code", "params"}``.
     """
-    result = {
-        "status": "ok",
-        "file_type": None,
-        "width_px": 0,
-        "height_px": 0,
-        "width_mm": 0.0,
-        "height_mm": 0.0,
-        "dpi": 0,
-        "page_count": 0,
-        "color_mode": "",
-        "findings": [],
-    }
+    result = empty_result()
     try:
         _inspect(result, data, filename, width_mm, height_mm)
     except FileRejected as rejection:

@@ -121,15 +121,6 @@ def make_print_file_preview(data):
 
 
 def _refused(code, **params):
-    return {
-        "status": "error",
-        "file_type": None,
-        "width_px": 0,
-        "height_px": 0,
-        "width_mm": 0.0,
-        "height_mm": 0.0,
-        "dpi": 0,
-        "page_count": 0,
-        "color_mode": "",
-        "findings": [{"level": "error", "code": code, "params": params}],
-    }
+    return print_file_check.empty_result(
+        "error", [{"level": "error", "code": code, "params": params}]
+    )

@@ -10,8 +10,10 @@ from . import res_partner
 from . import delivery_carrier
 from . import gelato_order
 from . import gelato_tracking
+from . import gelato_quote_cache
 from . import sale_order
 from . import sale_order_pipeline
 from . import sale_order_payloads
 from . import sale_order_send
+from . import sale_order_payment
 from . import sale_order_line

@@ -2,6 +2,7 @@ import logging
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
+from odoo.http import request
 
 from ..exceptions import GelatoApiError
 from ..lib import const, orders
@@ -103,17 +104,9 @@ class DeliveryCarrier(models.Model):
             raise UserError(address_error)
         payload = order._gelato_prepare_quote_payload(lines)
         try:
-            answer = order.company_id._gelato_make_request(
-                "order",
-                "orders:quote",
-                payload,
-                timeout=self.env["gelato.order"]._gelato_request_timeout(),
-            )
-            if not isinstance(answer.get("quotes"), list):
-                # An empty or shapeless answer is not "no shipping there".
-                raise ValueError("the answer has no list of quotes")
+            quotes = self._gelato_get_quotes(order, payload)
             price, min_days, max_days, currencies, missing = orders.rate_from_quotes(
-                answer["quotes"],
+                quotes,
                 const.SERVICE_LEVEL_METHOD_TYPES[self.gelato_service_level],
             )
         except GelatoApiError as error:
@@ -142,6 +135,59 @@ class DeliveryCarrier(models.Model):
                 max=max_days,
             )
         return order.currency_id.round(price), warning
+
+    def _gelato_get_quotes(self, order, payload):
+        """Gelato's quotes for ``payload``: a recent answer to the same request when there is
+        one (any worker's, any cart's, any service level's), otherwise asked live.
+
+        Shoppers (see :meth:`_gelato_quote_is_limited`) may cause only so many live calls per
+        cart in a rolling window: the quote calls share the API key with order sending, and
+        every rate request of the shop would otherwise reach Gelato. Only successful answers
+        are kept; a failed call counts towards the limit but is never served again.
+
+        :return: the ``quotes`` (reduced to what the rates read, see
+            :func:`orders.quotes_for_cache`).
+        :raise UserError: when the cart has made too many live calls.
+        :raise GelatoApiError: when Gelato fails or refuses.
+        :raise ValueError, TypeError, AttributeError, KeyError: when Gelato's answer is not
+            shaped as documented.
+        """
+        company = order.company_id
+        item_refs = [product["itemReferenceId"] for product in payload["products"]]
+        # sudo: a technical table no user reads; shoppers (the public user) quote their cart.
+        cache_sudo = self.env["gelato.quote.cache"].sudo()
+        key = cache_sudo._gelato_key(company, payload)
+        cached = cache_sudo._gelato_lookup(company, key)
+        if cached is not None:
+            return orders.quotes_from_cache(cached, item_refs)
+        if self._gelato_quote_is_limited() and cache_sudo._gelato_limit_reached(order):
+            # Debug only: a script looping on the shop must not flood the log either.
+            _logger.debug("Gelato quote refused: %s made too many live quote calls", order.name)
+            raise UserError(
+                self.env._("Too many shipping quotes for this cart: try again in a minute.")
+            )
+        call_sudo = cache_sudo._gelato_record_call(company, key, order)
+        # A failure stays with this rate: nothing of the send job (its back-off, the orders'
+        # errors) is touched, although both use the company's API key.
+        answer = company._gelato_make_request(
+            "order",
+            "orders:quote",
+            payload,
+            timeout=self.env["gelato.order"]._gelato_request_timeout(),
+        )
+        if not isinstance(answer.get("quotes"), list):
+            # An empty or shapeless answer is not "no shipping there".
+            raise ValueError("the answer has no list of quotes")
+        reduced = orders.quotes_for_cache(answer["quotes"], item_refs)
+        call_sudo._gelato_store(reduced)
+        return orders.quotes_from_cache(reduced, item_refs)
+
+    def _gelato_quote_is_limited(self):
+        """Whether live quotes are limited per cart: for shoppers (public and portal users,
+        the user of the web request when there is one), not for internal users (back office,
+        scheduled actions), who are trusted and still share the cached answers."""
+        user = request.env.user if request and getattr(request, "env", None) else self.env.user
+        return not (user and user._is_internal())
 
     def _gelato_unavailable_message(self, order, lines, missing_quotes):
         references = {ref for quote in missing_quotes for ref in quote.get("itemReferenceIds", [])}

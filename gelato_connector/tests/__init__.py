@@ -9,6 +9,7 @@ from . import test_gelato_print_files
 from . import test_gelato_product_tour
 from . import test_gelato_lib
 from . import test_gelato_delivery
+from . import test_gelato_quote_cache
 from . import test_gelato_guard_rails
 from . import test_gelato_order_states
 from . import test_gelato_order_send
@@ -19,3 +20,4 @@ from . import test_gelato_webhook_events
 from . import test_gelato_webhook_concurrency
 from . import test_gelato_access
 from . import test_gelato_portal
+from . import test_gelato_paid_quotations

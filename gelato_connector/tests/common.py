@@ -331,6 +331,18 @@ def gelato_address(**values):
     }
 
 
+def iceland_address():
+    """Values of a contact in Iceland: Gelato has no express delivery there (the sandbox)."""
+    return {
+        "name": "Björk Guðmundsdóttir",
+        "street": "Laugavegur 1",
+        "city": "Reykjavík",
+        "zip": "101",
+        "country_id": None,
+        "email": "bjork@example.com",
+    }
+
+
 class GelatoOrderMixin:
     """Gelato products, a Swedish customer and helpers to build Gelato quotations."""
 

@@ -3,6 +3,7 @@ from odoo.tests import tagged
 from odoo.addons.gelato_connector.tests.common import (
     GelatoOrderMixin,
     GelatoTransactionCase,
+    iceland_address,
 )
 
 
@@ -62,14 +63,7 @@ class TestGelatoDelivery(GelatoOrderMixin, GelatoTransactionCase):
 
     def test_unavailable_level_is_a_readable_failure(self):
         iceland = self.env["res.partner"].create(
-            {
-                "name": "Björk Guðmundsdóttir",
-                "street": "Laugavegur 1",
-                "city": "Reykjavík",
-                "zip": "101",
-                "country_id": self.env.ref("base.is").id,
-                "email": "bjork@example.com",
-            }
+            {**iceland_address(), "country_id": self.env.ref("base.is").id}
         )
         order = self._gelato_quotation(partner=iceland)
         result = self.express.rate_shipment(order)

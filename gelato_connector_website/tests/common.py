@@ -81,6 +81,26 @@ class GelatoShopMixin(GelatoSendMixin):
             {"product_id": product.id, "add_qty": quantity, "display": False, "force_create": True},
         )
 
+    def shop_ship_to_us(self, parent):
+        """A US delivery address of ``parent``, chosen for the cart as the shop's form does."""
+        us_address = self.env["res.partner"].create(
+            {
+                "name": "Grace Hopper",
+                "type": "delivery",
+                "parent_id": parent.id,
+                "street": "1 Main Street",
+                "city": "Arlington",
+                "zip": "22201",
+                "state_id": self.env.ref("base.state_us_45").id,
+                "country_id": self.env.ref("base.us").id,
+                "email": "grace@example.com",
+            }
+        )
+        self.make_jsonrpc_request(
+            "/shop/update_address", {"partner_id": us_address.id, "address_type": "delivery"}
+        )
+        return us_address
+
     def shop_cart(self):
         """The cart of the test's browser session (HttpCase's ``self.session``)."""
         import odoo.http
