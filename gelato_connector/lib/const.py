@@ -63,6 +63,8 @@ INBOX_BATCH_ORDERS = 50
 # An event whose Gelato order is still a draft here (its promotion not committed yet) waits
 # this long; Gelato's answers failing are retried with the send job's back-off.
 INBOX_DRAFT_WAIT_SECONDS = 10
+# An order whose sale order another transaction held is taken again this much later.
+INBOX_SKIPPED_RETRY_SECONDS = 5
 # The request wakes the cron workers (a NOTIFY) at most this often per HTTP worker process;
 # every event still gets its cron trigger row, which a running job's runner picks up.
 WEBHOOK_NOTIFY_INTERVAL = 0.2

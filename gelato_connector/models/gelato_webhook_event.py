@@ -265,8 +265,18 @@ class GelatoWebhookEvent(models.Model):
             icp.get_param("gelato_connector.inbox_batch_orders", const.INBOX_BATCH_ORDERS)
         )
         handled = self.browse()
+        skipped = False
         for sale_order_id, event_ids in self._gelato_inbox_candidates(batch_size, max_orders):
-            handled |= self._gelato_process_group(sale_order_id, event_ids)
+            group = self._gelato_process_group(sale_order_id, event_ids)
+            skipped |= not group
+            handled |= group
+        if skipped:
+            # Orders another transaction held (the send job, another worker): taken again in a
+            # few seconds, not only at the next event or the safety-net interval (the runner
+            # drops the triggers that woke this run up).
+            self._gelato_trigger_inbox(
+                fields.Datetime.now() + timedelta(seconds=const.INBOX_SKIPPED_RETRY_SECONDS)
+            )
         remaining = self._gelato_count_due() if handled else 0
         self.env["ir.cron"]._notify_progress(done=len(handled), remaining=remaining)
         return handled

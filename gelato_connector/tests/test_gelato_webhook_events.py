@@ -408,6 +408,26 @@ class TestGelatoWebhookEvents(GelatoSendMixin, GelatoHttpCase):
         self.assertEqual(order.gelato_order_ids.fulfillment_status, "shipped")
         self.assertEqual(len(self.customer_mails(order)), 1)
 
+    def test_an_order_held_elsewhere_is_taken_again_in_seconds(self):
+        order, lines = self._sent_order()
+        self.gelato(order, "advance", {"to": "passed"})
+        payload = self.status_event(order, "passed", lines)
+        self.post(payload)
+        cron = self.env.ref("gelato_connector.ir_cron_gelato_process_webhook_events")
+        Event = self.env["gelato.webhook.event"]
+        self.env["ir.cron.trigger"].search([("cron_id", "=", cron.id)]).unlink()
+        with patch.object(
+            type(Event), "_gelato_lock_sale_order", lambda self, sid: self.env["sale.order"]
+        ):
+            Event._cron_gelato_process_webhook_events()
+        self.assertEqual(self.event_record(payload).state, "received", "not applied, not lost")
+        (trigger,) = self.env["ir.cron.trigger"].search([("cron_id", "=", cron.id)])
+        delay = (trigger.call_at - fields.Datetime.now()).total_seconds()
+        self.assertTrue(0 < delay <= 6, delay)
+        self.run_inbox()
+        self.assertEqual(self.event_record(payload).state, "done")
+        self.assertEqual(order.gelato_order_ids.fulfillment_status, "passed")
+
     def test_one_order_fails_the_others_are_applied(self):
         order, lines = self._sent_order()
         other, other_lines = self._sent_order(self.poster)
