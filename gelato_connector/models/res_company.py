@@ -326,14 +326,14 @@ class ResCompany(models.Model):
             message = self.env._(
                 "Gelato refused the API key (HTTP 401%(detail)s). Check the key in Settings > "
                 "Sales > Gelato, or create a new one in Gelato's dashboard (Developer > API keys).",
-                detail=": %s" % gelato_message if gelato_message else "",
+                detail=": %s" % gelato_message.rstrip(".") if gelato_message else "",
             )
         elif retryable:
             message = self.env._(
                 "Gelato is unavailable right now (HTTP %(status)s%(detail)s). "
                 "It will be tried again later.",
                 status=status,
-                detail=": %s" % gelato_message if gelato_message else "",
+                detail=": %s" % gelato_message.rstrip(".") if gelato_message else "",
             )
         else:
             message = self.env._(

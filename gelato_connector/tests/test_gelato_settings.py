@@ -68,10 +68,12 @@ class TestGelatoSettings(GelatoTransactionCase):
         action = self._settings().action_gelato_test_connection()
         self.assertEqual(action["params"]["type"], "danger")
         self.assertIn("HTTP 401", action["params"]["message"])
+        self.assertNotIn(".).", action["params"]["message"], "Gelato's sentence inside ours")
         self.sandbox.fault("500", endpoint="GET /v3/catalogs")
         self.company.sudo().gelato_api_key = "sandbox-test-key"
         action = self._settings().action_gelato_test_connection()
         self.assertIn("HTTP 500", action["params"]["message"])
+        self.assertNotIn(".).", action["params"]["message"])
 
     def test_test_connection_on_garbage_says_so(self):
         """Found by the bad-input run (bench/bench_bad_input.py): a JSON answer of the wrong
