@@ -196,8 +196,12 @@ class SaleOrder(models.Model):
         return True
 
     def action_gelato_refresh(self):
-        """Fetch the current status, tracking and delivery estimate from Gelato."""
-        for order in self.filtered(lambda o: o.gelato_order_ids):
+        """Fetch the current status, tracking and delivery estimate from Gelato.
+
+        :return: a notification of what Gelato says now (then the form reloads).
+        """
+        refreshed = self.filtered(lambda o: o.gelato_order_ids)
+        for order in refreshed:
             try:
                 order.gelato_order_ids._gelato_refresh()
             except GelatoApiError as error:
@@ -208,7 +212,25 @@ class SaleOrder(models.Model):
                         error=error.args[0],
                     )
                 ) from error
-        return True
+        labels = dict(self._fields["gelato_fulfillment_status"]._description_selection(self.env))
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "title": self.env._("Refreshed from Gelato"),
+                "message": "\n".join(
+                    self.env._(
+                        "%(order)s: %(status)s",
+                        order=order.name,
+                        status=labels.get(order.gelato_fulfillment_status)
+                        or self.env._("no status yet"),
+                    )
+                    for order in refreshed
+                ),
+                "type": "success",
+                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
+            },
+        }
 
     def action_draft(self):
         """Override of `sale`: a cancelled order reset to quotation starts its Gelato journey anew.

@@ -84,8 +84,11 @@ class TestGelatoAccess(GelatoSendMixin, GelatoHttpCase):
         # Refresh from Gelato: writes the Gelato order and its tracking.
         gelato_id = order.gelato_order_ids.gelato_id
         self.sandbox.admin("orders/%s/advance" % gelato_id, {"to": "shipped"})
-        order.action_gelato_refresh()
+        action = order.action_gelato_refresh()
         self.assertEqual(order.gelato_fulfillment_status, "shipped")
+        # Feedback: what Gelato says now, then the form reloads.
+        self.assertEqual(action["params"]["message"], "%s: Shipped" % order.name)
+        self.assertEqual(action["params"]["next"]["tag"], "soft_reload")
         self.assertTrue(order.order_line.gelato_tracking_ids)
 
         # Retry an order Gelato failed: deletes the failed Gelato order.
