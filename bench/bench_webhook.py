@@ -29,6 +29,7 @@ from common import (
     WEBHOOK_SECRET,
     Bench,
     OdooServer,
+    PrintFileServer,
     Sandbox,
     bench_database,
     machine_note,
@@ -200,43 +201,6 @@ def measure(bench, base, orders, label, event_ids):
 
 
 # === The inbox: orders at Gelato (the sandbox), events applied by the cron workers === #
-
-
-class PrintFiles:
-    """A loopback server answering every GET with a small PNG (the sandbox downloads the
-    print files of the orders placed below)."""
-
-    def __init__(self):
-        import io
-        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-
-        from PIL import Image
-
-        output = io.BytesIO()
-        Image.new("RGB", (60, 80), (200, 40, 40)).save(output, "PNG")
-        body = output.getvalue()
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self):
-                self.send_response(200)
-                self.send_header("Content-Type", "image/png")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = "http://127.0.0.1:%s/poster.png" % self.server.server_address[1]
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.server.shutdown()
-        self.server.server_close()
 
 
 def prepare_inbox_orders(env, prefix, count, sandbox, file_url):
@@ -506,7 +470,7 @@ def measure_mail_latency(bench, registry, orders, event_ids):
 
 
 def inbox_part(bench, registry, make_env, event_ids):
-    with Sandbox() as sandbox, PrintFiles() as files, registry.cursor() as cr:
+    with Sandbox() as sandbox, PrintFileServer() as files, registry.cursor() as cr:
         env = make_env(cr)
         company = env.company
         saved = {key: company[key] for key in ("gelato_api_key", "gelato_api_url")}

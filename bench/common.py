@@ -230,6 +230,47 @@ def count_queries(cr):
     done.append(cr.sql_log_count)
 
 
+class PrintFileServer:
+    """A loopback server answering every GET with one small PNG: the sandbox downloads the
+    print files of the orders a bench places there. A context manager, or ``stop()``."""
+
+    def __init__(self):
+        import io
+        import threading
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        from PIL import Image
+
+        output = io.BytesIO()
+        Image.new("RGB", (60, 80), (200, 40, 40)).save(output, "PNG")
+        body = output.getvalue()
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self):
+                self.send_response(200)
+                self.send_header("Content-Type", "image/png")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = "http://127.0.0.1:%s/poster.png" % self.server.server_address[1]
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def stop(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()
+
+
 class Sandbox(SandboxProcess):
     """tools/gelato_sandbox in its own process, with a client for its admin API.
 

@@ -8,7 +8,7 @@ import time
 from collections import Counter
 
 import requests
-from common import SANDBOX_API_KEY, Sandbox, timer
+from common import SANDBOX_API_KEY, PrintFileServer, Sandbox, timer
 from gelato_sandbox.shapes import FULFILLMENT_STATUSES, example_events
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -289,41 +289,6 @@ def _gelato_place(sandbox, reference, item_reference, file_url):
 
 def _max_date(index):
     return datetime.date(2030, 1, 10) + datetime.timedelta(days=index)
-
-
-class PrintFileServer:
-    """A loopback server answering every GET with one small PNG (the sandbox downloads the
-    print files of the orders placed above)."""
-
-    def __init__(self):
-        import io
-        import threading
-        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-
-        from PIL import Image
-
-        output = io.BytesIO()
-        Image.new("RGB", (60, 80), (200, 40, 40)).save(output, "PNG")
-        body = output.getvalue()
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self):
-                self.send_response(200)
-                self.send_header("Content-Type", "image/png")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = "http://127.0.0.1:%s/poster.png" % self.server.server_address[1]
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def stop(self):
-        self.server.shutdown()
-        self.server.server_close()
 
 
 def valid_events(tag, order):
