@@ -31,8 +31,11 @@ class TestGelatoPortal(GelatoSendMixin, GelatoHttpCase):
             self.poster, partner=self.portal_user.partner_id, carrier=self.express
         )
         order.action_confirm()
+        self.assertEqual(order.gelato_merchant_status, "Queued")
         self.run_send_job()
         self.assertEqual(order.gelato_state, "sent")
+        # One status for the merchant: Odoo's step until sent, then Gelato's.
+        self.assertEqual(order.gelato_merchant_status, "Created")
         return order
 
     def test_the_portal_shows_status_tracking_and_estimate(self):
@@ -52,6 +55,7 @@ class TestGelatoPortal(GelatoSendMixin, GelatoHttpCase):
         self.assertEqual(page.status_code, 200)
         status = page.text.split('id="gelato_portal_status"')[1][:300]
         self.assertIn("Shipped", status)
+        self.assertEqual(order.gelato_merchant_status, "Shipped")
         self.assertIn('href="%s"' % tracking.tracking_url.replace("&", "&amp;"), page.text)
         self.assertIn(tracking.tracking_code, page.text)
         estimate = page.text.split('id="gelato_portal_estimate"')[1][:500]
