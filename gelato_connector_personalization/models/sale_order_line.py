@@ -1,0 +1,40 @@
+from odoo import fields, models
+
+
+class SaleOrderLine(models.Model):
+    _inherit = "sale.order.line"
+
+    gelato_personalization_ids = fields.One2many(
+        string="Personalisation",
+        comodel_name="gelato.personalization",
+        inverse_name="sale_line_id",
+        readonly=True,
+    )
+    gelato_personalization_state = fields.Selection(
+        string="Personalisation State",
+        related="gelato_personalization_ids.state",
+    )
+
+    def _gelato_is_personalizable(self):
+        """Whether the customer personalises what this line orders."""
+        self.ensure_one()
+        return bool(
+            self._gelato_is_gelato_line()
+            and self.product_id.product_tmpl_id.gelato_personalizable
+            and self.product_uom_qty > 0
+        )
+
+    def _gelato_personalization_missing(self):
+        """Whether this personalisable line still lacks a file of a personalised print area."""
+        self.ensure_one()
+        if not self._gelato_is_personalizable():
+            return False
+        areas = self.product_id.product_tmpl_id._gelato_order_print_areas()
+        return bool(set(areas) - self._gelato_covered_print_areas())
+
+    def _gelato_covered_print_areas(self):
+        """The print areas this line has its own (usable) file for."""
+        self.ensure_one()
+        # sudo: checked for whoever confirms or personalises; line files are staff-only.
+        files = self.env["gelato.line.print.file"].sudo().search([("sale_line_id", "=", self.id)])
+        return set(files.filtered(lambda f: f.check_state != "error").mapped("print_area"))
