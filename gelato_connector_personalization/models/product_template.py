@@ -43,7 +43,9 @@ class ProductTemplate(models.Model):
 
     # === CONSTRAINT METHODS === #
 
-    @api.constrains("gelato_personalizable", "gelato_personalization_box_ids")
+    @api.constrains(
+        "gelato_personalizable", "gelato_personalization_box_ids", "gelato_personalization_upload"
+    )
     def _check_gelato_personalizable(self):
         for template in self.filtered("gelato_personalizable"):
             if not template.gelato_is_product:

@@ -1,0 +1,2 @@
+from . import test_personalization_render
+from . import test_personalization_layout
