@@ -158,9 +158,13 @@ class SaleOrder(models.Model):
             )
             return
         user = self.user_id or self.env.ref("base.user_admin", raise_if_not_found=False)
-        template = self.env.ref(template_xmlid)
-        self.with_user(SUPERUSER_ID).message_post_with_source(
-            template,
+        template = self.env.ref(template_xmlid).sudo()
+        # An internal note to the salesperson only (the customer, a follower, must not get it).
+        lang_template = template.with_context(lang=user.lang)
+        self.with_user(SUPERUSER_ID).message_post(
+            body=lang_template._render_field("body_html", self.ids)[self.id],
+            subject=lang_template._render_field("subject", self.ids)[self.id],
+            author_id=self.env.ref("base.partner_root").id,
             message_type="comment",
             subtype_xmlid="mail.mt_note",
             partner_ids=user.partner_id.ids,

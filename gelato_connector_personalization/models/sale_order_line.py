@@ -35,6 +35,6 @@ class SaleOrderLine(models.Model):
     def _gelato_covered_print_areas(self):
         """The print areas this line has its own (usable) file for."""
         self.ensure_one()
-        # sudo: checked for whoever confirms or personalises; line files are staff-only.
-        files = self.env["gelato.line.print.file"].sudo().search([("sale_line_id", "=", self.id)])
+        # sudo: checked for whoever confirms or personalises (a shop visitor, the customer).
+        files = self.sudo().gelato_line_file_ids
         return set(files.filtered(lambda f: f.check_state != "error").mapped("print_area"))

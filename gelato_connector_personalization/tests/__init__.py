@@ -1,2 +1,3 @@
 from . import test_personalization_render
 from . import test_personalization_layout
+from . import test_personalization_flow
