@@ -440,15 +440,18 @@ class GelatoPersonalization(models.Model):
                 size=round(len(raw) / 1048576, 1),
                 max=max_mb,
             )
-        if print_file_check.detect_type(raw) not in const.UPLOAD_TYPES:
+        file_type = print_file_check.detect_type(raw)
+        if file_type not in const.UPLOAD_TYPES:
             return self.env._("Upload a PNG or JPEG image (this file is not one).")
         width, height = self._gelato_area_size(box.placement_id)
         scale = min(
             width / box.placement_id.width_mm if box.placement_id.width_mm else 1.0,
             height / box.placement_id.height_mm if box.placement_id.height_mm else 1.0,
         )
+        # Checked under a name of its real type: a phone's file named .jpg holding a PNG is
+        # still a good photo (the print file rendered from it is a PNG anyway).
         result = print_files.check_print_file(
-            raw, filename, box.width_mm * scale, box.height_mm * scale
+            raw, "upload.%s" % file_type, box.width_mm * scale, box.height_mm * scale
         )
         if result["width_px"] * result["height_px"] > const.MAX_UPLOAD_PIXELS:
             return self.env._(
