@@ -15,6 +15,18 @@ class SaleOrderLine(models.Model):
         related="gelato_personalization_ids.state",
     )
 
+    # === BUSINESS METHODS === #
+
+    def _get_sale_order_line_multiline_description_sale(self):
+        """Override of `sale`: the line tells the customer a personalisation link follows (in
+        the cart, the quotation, the portal and the order's PDF)."""
+        description = super()._get_sale_order_line_multiline_description_sale()
+        template = self.product_id.product_tmpl_id
+        notice = (template.gelato_personalization_notice or "").strip()
+        if template.gelato_personalizable and notice:
+            description = "%s\n%s" % (description, notice)
+        return description
+
     def _gelato_is_personalizable(self):
         """Whether the customer personalises what this line orders."""
         self.ensure_one()

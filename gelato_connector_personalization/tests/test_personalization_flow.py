@@ -73,6 +73,15 @@ class TestPersonalizationFlow(GelatoPersonalizationMixin, GelatoTransactionCase)
             "was personalised by the customer", " ".join(order.message_ids.mapped("body"))
         )
 
+    def test_the_order_line_says_a_link_follows(self):
+        order = self._gelato_quotation(self.card)
+        line = order.order_line.filtered(lambda line: line.product_id == self.card)
+        self.assertIn("you will receive an email with a link to personalise", line.name)
+        self.card_tmpl.gelato_personalization_notice = "A link to personalise follows by mail."
+        order = self._gelato_quotation(self.card | self.poster)
+        self.assertIn("A link to personalise follows by mail.", order.order_line[0].name)
+        self.assertNotIn("personalise", order.order_line[1].name)
+
     def test_manual_approval_comes_after_the_personalisation(self):
         self.company.gelato_approval_mode = "manual"
         order = self._confirmed()
