@@ -82,6 +82,38 @@ class TestPersonalizationFlow(GelatoPersonalizationMixin, GelatoTransactionCase)
         self.assertIn("A link to personalise follows by mail.", order.order_line[0].name)
         self.assertNotIn("personalise", order.order_line[1].name)
 
+    def test_an_area_without_customer_image_prints_the_default_design(self):
+        order = self._confirmed()
+        personalization = order.gelato_personalization_ids
+        self._complete(personalization)
+        back = personalization.sale_line_id.gelato_line_file_ids.filtered(
+            lambda f: f.print_area == "back"
+        )
+        image = read_image(base64.b64decode(back.datas)).convert("RGB")
+        # create_gelato_product's print files are plain (200, 40, 40) PNGs.
+        for point in ((10, 10), (1050, 750), (2090, 1490)):
+            self.assertEqual(image.getpixel(point), (200, 40, 40), point)
+
+    def test_a_customer_without_email_gets_no_mail_the_salesperson_an_activity(self):
+        # Gelato needs an e-mail on the delivery address, not on the customer.
+        company = self.env["res.partner"].create(
+            {"name": "Acme (no e-mail)", "is_company": True, "country_id": self.sweden.id}
+        )
+        self.customer.write({"parent_id": company.id, "type": "delivery"})
+        start = fields.Datetime.now()
+        with freeze_time(start):
+            order = self._gelato_quotation(self.card, partner=company, carrier=self.standard)
+            self.assertEqual(order.partner_shipping_id, self.customer)
+            order.action_confirm()
+        with freeze_time(start + timedelta(minutes=16)):
+            self.Personalization._cron_gelato_personalization()
+        self.assertFalse(self._link_mails(order))
+        activity = order.activity_ids.filtered(
+            lambda a: a.summary == "Gelato: personalisation link not mailed"
+        )
+        self.assertEqual(len(activity), 1)
+        self.assertIn("has no e-mail address", activity.note)
+
     def test_manual_approval_comes_after_the_personalisation(self):
         self.company.gelato_approval_mode = "manual"
         order = self._confirmed()
