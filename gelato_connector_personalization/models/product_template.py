@@ -10,6 +10,7 @@ class ProductTemplate(models.Model):
 
     gelato_personalizable = fields.Boolean(
         string="Personalisable",
+        copy=False,
         help="After ordering, the customer receives a link to personalise the product (the "
         "texts and, when allowed, an image of the layout below); Odoo renders the print file. "
         "The product's print files stay the default design.",
@@ -22,7 +23,8 @@ class ProductTemplate(models.Model):
         string="Personalisation Layout",
         comodel_name="gelato.personalization.box",
         inverse_name="product_tmpl_id",
-        copy=True,
+        # A copy has no print areas until it is synchronised, which generates its layout.
+        copy=False,
     )
     gelato_personalization_upload = fields.Boolean(
         string="Customer Image Upload",
@@ -93,26 +95,40 @@ class ProductTemplate(models.Model):
 
     def _gelato_apply_template_data(self, data):
         """Override of the core's synchronisation: keep the template's text placeholders and
-        give the product a layout for its placeholders where it has none."""
+        give the product a layout for the placeholders that are new (a box the merchant
+        deleted stays deleted)."""
+        self.ensure_one()
+        known_texts = {t["name"] for t in self.gelato_text_placeholders or []}
+        known_areas = set(self.gelato_placement_ids.ids)
         result = super()._gelato_apply_template_data(data)
         texts = {}
         for variant in (data or {}).get("variants") or []:
             for placeholder in variant.get("textPlaceholders") or []:
-                name = (
-                    (placeholder.get("name") or "").strip() if isinstance(placeholder, dict) else ""
-                )
+                if not isinstance(placeholder, dict):
+                    continue
+                name = (placeholder.get("name") or "").strip()
                 if name and name not in texts:
                     texts[name] = placeholder.get("text") or ""
         placeholders = [{"name": name, "text": text} for name, text in texts.items()]
         if (self.gelato_text_placeholders or []) != placeholders:
             self.gelato_text_placeholders = placeholders
-        self._gelato_generate_layout()
+        if self.gelato_personalization_box_ids:
+            self._gelato_generate_layout(
+                skip_texts=known_texts, skip_areas=self.gelato_placement_ids.browse(known_areas)
+            )
+        else:
+            self._gelato_generate_layout()
         return result
 
-    def _gelato_generate_layout(self):
+    def _gelato_generate_layout(self, skip_texts=(), skip_areas=None):
         """Boxes for the placeholders the layout lacks (the image fills its area; the texts
-        are stacked in a band over the lower part of the first area)."""
+        are stacked in a band over the lower part of the first area).
+
+        :param skip_texts: text placeholders that get no box (known before this sync).
+        :param skip_areas: print areas whose image gets no box (known before this sync).
+        """
         self.ensure_one()
+        skip_areas = skip_areas or self.env["gelato.placement"]
         placements = self.gelato_placement_ids.sorted(lambda p: (p.sequence, p.id))
         if not placements:
             return
@@ -132,6 +148,10 @@ class ProductTemplate(models.Model):
         commands = []
         for vals in layout.default_layout(areas, texts):
             placement = by_area[vals.pop("print_area")]
+            if vals["kind"] == "text" and vals["name"] in skip_texts:
+                continue
+            if vals["kind"] == "image" and placement in skip_areas:
+                continue
             if existing.filtered(
                 lambda b, v=vals, p=placement: b.kind == v["kind"]
                 and (b.name == v["name"] if v["kind"] == "text" else b.placement_id == p)

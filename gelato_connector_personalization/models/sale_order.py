@@ -88,14 +88,25 @@ class SaleOrder(models.Model):
         """One personalisation (and link) per personalisable line without one; the link mail
         goes out after the company's delay (a cron trigger, not a waiting thread)."""
         to_create = []
+        # sudo: whoever confirms (a salesperson, a shop visitor paying) starts the flow.
+        to_reopen = self.env["gelato.personalization"].sudo()
         now = fields.Datetime.now()
         for order in self:
             due = now + timedelta(minutes=max(0, order.company_id.gelato_personalization_delay))
             for line in order.order_line:
-                if line._gelato_personalization_missing() and not line.gelato_personalization_ids:
+                if not line._gelato_personalization_missing():
+                    continue
+                if not line.gelato_personalization_ids:
                     to_create.append({"sale_line_id": line.id, "mail_due_date": due})
-        # sudo: whoever confirms (a salesperson, a shop visitor paying) starts the flow.
-        personalizations = self.env["gelato.personalization"].sudo().create(to_create)
+                elif line.gelato_personalization_ids.state == "cancelled":
+                    # Confirmed again after a cancel: a new link (the old ones stay dead).
+                    reopened = line.gelato_personalization_ids.sudo()
+                    reopened.write(
+                        {"state": "pending", "mail_due_date": due, "mail_sent_date": False}
+                    )
+                    to_reopen |= reopened
+        to_reopen._gelato_issue_link()
+        personalizations = self.env["gelato.personalization"].sudo().create(to_create) | to_reopen
         if personalizations:
             personalizations._gelato_trigger_cron(min(personalizations.mapped("mail_due_date")))
         return personalizations

@@ -164,6 +164,22 @@ class TestPersonalizationFlow(GelatoPersonalizationMixin, GelatoTransactionCase)
             self.Personalization._cron_gelato_personalization()
         self.assertFalse(self._link_mails(order), "no link mailed for a cancelled order")
 
+    def test_an_order_confirmed_again_after_a_cancel_gets_a_new_link(self):
+        order = self._confirmed()
+        personalization = order.gelato_personalization_ids
+        old_token = personalization.access_token
+        order._action_cancel()
+        order.action_draft()
+        order.action_confirm()
+        self.assertEqual(order.gelato_state, "pending_personalization")
+        self.assertEqual(order.gelato_personalization_ids, personalization)
+        self.assertEqual(personalization.state, "pending")
+        self.assertEqual(personalization.link_count, 2)
+        self.assertFalse(personalization.mail_sent_date)
+        self.assertEqual(self.Personalization._gelato_find_by_token(old_token)[1], "expired")
+        token = personalization.access_token
+        self.assertEqual(self.Personalization._gelato_find_by_token(token)[1], "open")
+
     def test_bad_texts_are_refused_and_nothing_changes(self):
         order = self._confirmed()
         personalization = order.gelato_personalization_ids

@@ -61,6 +61,27 @@ class TestPersonalizationLayout(TransactionCase):
         greeting = self.card.gelato_personalization_box_ids.filtered(lambda b: b.name == "Greeting")
         self.assertEqual((greeting.font, greeting.max_chars), ("open_sans", 60))
 
+    def test_a_new_sync_adds_new_placeholders_only(self):
+        boxes = self.card.gelato_personalization_box_ids
+        boxes.filtered(lambda b: b.name in ("Signature", "ImageBack")).unlink()
+        data = gelato_template_fixture(CARD_TEMPLATE, CARD_UID)
+        data["variants"][0]["textPlaceholders"].append({"name": "PS", "text": "See you soon"})
+        self.card._gelato_apply_template_data(data)
+        names = self.card.gelato_personalization_box_ids.mapped("name")
+        self.assertNotIn("Signature", names, "a box the merchant deleted stays deleted")
+        self.assertNotIn("ImageBack", names)
+        self.assertIn("PS", names)
+        self.assertEqual(
+            self.card.gelato_text_placeholders[-1], {"name": "PS", "text": "See you soon"}
+        )
+
+    def test_a_copy_is_not_personalisable_until_synchronised(self):
+        self.card.gelato_personalizable = True
+        copy = self.card.copy()
+        self.assertFalse(copy.gelato_personalizable)
+        self.assertFalse(copy.gelato_personalization_box_ids)
+        self.assertEqual(len(self.card.gelato_personalization_box_ids), 5)
+
     def test_a_box_stays_inside_its_print_area(self):
         greeting = self.card.gelato_personalization_box_ids.filtered(lambda b: b.name == "Greeting")
         with self.assertRaisesRegex(ValidationError, "goes outside its print area"):
