@@ -44,6 +44,9 @@ class GelatoPersonalizationPortal(http.Controller):
         type="http",
         auth="public",
         methods=["GET"],
+        # As Odoo's own portal pages: with the Website app installed, its layout needs the
+        # website of the request (without it, the flag does nothing).
+        website=True,
         sitemap=False,
     )
     def gelato_personalize(self, token, **_kwargs):

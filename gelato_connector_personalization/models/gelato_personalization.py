@@ -92,6 +92,12 @@ class GelatoPersonalization(models.Model):
     upload_ids = fields.Many2many(
         string="Customer Images", comodel_name="ir.attachment", compute="_compute_upload_ids"
     )
+    print_file_ids = fields.One2many(
+        string="Print Files",
+        related="sale_line_id.gelato_line_file_ids",
+        help="The files rendered from the personalisation (or the default design), as Gelato "
+        "receives them.",
+    )
     link_ids = fields.One2many(
         string="Links",
         comodel_name="gelato.personalization.link",

@@ -139,8 +139,14 @@ class GelatoPersonalizationBox(models.Model):
     # === BUSINESS METHODS === #
 
     def _gelato_label(self):
+        """What the customer is asked for: the label, else a sentence for an image, else the
+        placeholder's name (Gelato's names of texts read well: Greeting, Message)."""
         self.ensure_one()
-        return self.label or self.name
+        if self.label:
+            return self.label
+        if self.kind == "image":
+            return self.env._("Your image (%(area)s)", area=self.placement_id.name)
+        return self.name
 
     @api.model
     def _gelato_font_path(self, key):

@@ -309,6 +309,68 @@ class TestPersonalizationFlow(GelatoPersonalizationMixin, GelatoTransactionCase)
 
     # === Companies === #
 
+    def test_a_second_company_uses_its_own_settings(self):
+        main = self.company
+        other = self.env["res.company"].create(
+            {
+                "name": "Second Gelato shop",
+                "street": main.street,
+                "city": main.city,
+                "zip": main.zip,
+                "country_id": main.country_id.id,
+                "state_id": main.state_id.id,
+                "email": main.email or "shop@example.com",
+                "phone": main.phone or "+46 8 000 000",
+                "gelato_approval_mode": "manual",
+                "gelato_personalization_delay": 30,
+                "gelato_personalization_validity": 3,
+            }
+        )
+        self.env.user.company_ids |= other
+        start = fields.Datetime.now()
+        with freeze_time(start):
+            order = (
+                self.env["sale.order"]
+                .with_company(other)
+                .create(
+                    {
+                        "partner_id": self.customer.id,
+                        "company_id": other.id,
+                        "order_line": [(0, 0, {"product_id": self.card.id})],
+                    }
+                )
+            )
+            order.action_confirm()
+        personalization = order.gelato_personalization_ids
+        self.assertEqual(personalization.company_id, other)
+        self.assertEqual(personalization.mail_due_date, start + timedelta(minutes=30))
+        self.assertEqual(personalization.expiry_date, start + timedelta(minutes=30, days=3))
+        # Only users of that company see it; its link opens whoever follows it.
+        seller = self.env["res.users"].create(
+            {
+                "name": "Main shop seller",
+                "login": "main-seller",
+                "company_id": main.id,
+                "company_ids": [(6, 0, main.ids)],
+                "groups_id": [(6, 0, [self.env.ref("sales_team.group_sale_manager").id])],
+            }
+        )
+        self.assertFalse(
+            self.Personalization.with_user(seller).search([("id", "=", personalization.id)])
+        )
+        mine = self._confirmed().gelato_personalization_ids
+        self.assertEqual(
+            self.Personalization.with_user(seller).search(
+                [("id", "in", (mine | personalization).ids)]
+            ),
+            mine,
+        )
+        self.assertEqual(
+            self.Personalization._gelato_find_by_token(personalization.access_token)[1], "open"
+        )
+        personalization._gelato_complete({})
+        self.assertEqual(order.gelato_state, "pending_approval", "that company approves by hand")
+
     def test_a_second_companys_personalisations_stay_in_it(self):
         order = self._confirmed()
         personalization = order.gelato_personalization_ids
