@@ -62,6 +62,7 @@ if [ $# -gt 0 ]; then
 fi
 log "Running the web shop and Inventory suites, and the order tests again with both installed"
 run_pytest "$DB" gelato_connector_website/tests gelato_connector_stock/tests \
+    gelato_connector_personalization/tests gelato_connector_personalization_website/tests \
     gelato_connector/tests/test_gelato_order_send.py \
     gelato_connector/tests/test_gelato_portal.py \
     gelato_connector/tests/test_gelato_order_updates.py \
