@@ -24,7 +24,9 @@ class TestPersonalizationConcurrency(TransactionCase):
             env = api.Environment(cr, SUPERUSER_ID, {})
             company = env.company
             cls.saved_mode = company.gelato_approval_mode
+            cls.saved_shipping = company.gelato_shipping_policy
             company.gelato_approval_mode = "automatic"
+            company.gelato_shipping_policy = "warn"  # the card is ordered without shipping
             card = create_gelato_product(env, "Concurrent Card", CARD_TEMPLATE, CARD_UID)
             card.product_tmpl_id.gelato_personalizable = True
             partner = env["res.partner"].create(gelato_address(country_id=env.ref("base.se").id))
@@ -66,6 +68,7 @@ class TestPersonalizationConcurrency(TransactionCase):
             env["product.template"].browse(cls.ids["template"]).unlink()
             env["res.partner"].browse(cls.ids["partner"]).unlink()
             env.company.gelato_approval_mode = cls.saved_mode
+            env.company.gelato_shipping_policy = cls.saved_shipping
 
     def test_two_completions_at_once_render_once(self):
         barrier = threading.Barrier(2, timeout=30)

@@ -322,6 +322,7 @@ class TestPersonalizationFlow(GelatoPersonalizationMixin, GelatoTransactionCase)
                 "email": main.email or "shop@example.com",
                 "phone": main.phone or "+46 8 000 000",
                 "gelato_approval_mode": "manual",
+                "gelato_shipping_policy": "warn",  # ordered without shipping, as the others
                 "gelato_personalization_delay": 30,
                 "gelato_personalization_validity": 3,
             }
