@@ -63,6 +63,9 @@ INBOX_BATCH_ORDERS = 50
 # An event whose Gelato order is still a draft here (its promotion not committed yet) waits
 # this long; Gelato's answers failing are retried with the send job's back-off.
 INBOX_DRAFT_WAIT_SECONDS = 10
+# After this many failed attempts to ask Gelato about an order's events (about an hour with the
+# back-off), the salesperson gets an activity: the updates wait, nothing is lost.
+INBOX_OUTAGE_ACTIVITY_ATTEMPTS = 6
 # An order whose sale order another transaction held is taken again this much later.
 INBOX_SKIPPED_RETRY_SECONDS = 5
 # The request wakes the cron workers (a NOTIFY) at most this often per HTTP worker process;

@@ -468,6 +468,18 @@ class GelatoWebhookEvent(models.Model):
             attempts = max(self.mapped("attempt_count")) + 1
             self.write({"attempt_count": attempts, "message": str(error.args[0])[:500]})
             self._gelato_postpone(orders.backoff_delay(attempts, error.retry_after))
+            if attempts == const.INBOX_OUTAGE_ACTIVITY_ATTEMPTS:
+                sale_order._gelato_schedule_activity(
+                    self.env._("Gelato: updates waiting"),
+                    self.env._(
+                        "Gelato has not answered about %(order)s for about an hour "
+                        "(%(error)s). Its updates (status, tracking) wait and are applied as "
+                        "soon as Gelato answers; nothing is lost. If it lasts, check Gelato's "
+                        "status page and the API key in Settings > Sales > Gelato.",
+                        order=sale_order.name,
+                        error=error.args[0],
+                    ),
+                )
             return
         if data.get("id") != gelato_id or data.get("orderReferenceId") != (
             sale_order._gelato_reference()
@@ -483,6 +495,11 @@ class GelatoWebhookEvent(models.Model):
             # Not in the order's answer: taken from the event, now that Gelato confirmed the
             # order is this sale order's, for this company.
             gelato_order._gelato_set_delivery_estimate(*estimate)
+        if max(self.mapped("attempt_count")) >= const.INBOX_OUTAGE_ACTIVITY_ATTEMPTS:
+            waiting = sale_order.activity_ids.filtered(
+                lambda a: a.summary == self.env._("Gelato: updates waiting")
+            )
+            waiting.action_feedback(feedback=self.env._("Gelato answered again."))
         status = gelato_order.fulfillment_status
         gelato_order._gelato_after_status_event(
             status, status != before, data.get("refusalReason") or self._gelato_comment(status)

@@ -41,8 +41,15 @@ class TestGelatoWebhookConcurrency(TransactionCase):
         with cls.registry.cursor() as cr:
             env = api.Environment(cr, SUPERUSER_ID, {})
             company = env["res.company"].browse(cls.company_id)
-            cls.saved = {key: company[key] for key in ("gelato_api_key", "gelato_api_url")}
-            company.write({"gelato_api_key": SANDBOX_API_KEY, "gelato_api_url": cls.sandbox.url})
+            keys = ("gelato_api_key", "gelato_api_url", "gelato_shipping_policy")
+            cls.saved = {key: company[key] for key in keys}
+            company.write(
+                {
+                    "gelato_api_key": SANDBOX_API_KEY,
+                    "gelato_api_url": cls.sandbox.url,
+                    "gelato_shipping_policy": "warn",  # its orders are made without shipping
+                }
+            )
             product = create_gelato_product(
                 env, "Concurrent Poster", "poster-30x40-matte", POSTER_UID
             )

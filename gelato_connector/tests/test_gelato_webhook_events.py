@@ -411,6 +411,29 @@ class TestGelatoWebhookEvents(GelatoSendMixin, GelatoHttpCase):
         self.assertEqual(order.gelato_order_ids.fulfillment_status, "shipped")
         self.assertEqual(len(self.customer_mails(order)), 1)
 
+    def test_a_long_outage_tells_the_salesperson_once_and_clears_when_gelato_answers(self):
+        order, lines = self._sent_order()
+        self.gelato(order, "advance", {"to": "shipped"})
+        self.sandbox.fault("500", count=100, endpoint="GET /v4/orders/*")
+        payload = self.status_event(order, "shipped", lines)
+        self.post(payload)
+        event = self.event_record(payload)
+        summary = "Gelato: updates waiting"
+        due = {"next_attempt": fields.Datetime.subtract(fields.Datetime.now(), seconds=1)}
+        for attempt in range(1, 9):
+            self.run_inbox()
+            self.assertEqual((event.state, event.attempt_count), ("received", attempt))
+            expected = 1 if attempt >= const.INBOX_OUTAGE_ACTIVITY_ATTEMPTS else 0
+            self.assertEqual(len(self.gelato_activities(order, summary)), expected, attempt)
+            event.write(due)
+        (activity,) = self.gelato_activities(order, summary)
+        self.assertIn("nothing is lost", activity.note)
+        self.sandbox.admin("faults", method="DELETE")
+        self.run_inbox()
+        self.assertEqual(event.state, "done")
+        self.assertEqual(order.gelato_order_ids.fulfillment_status, "shipped")
+        self.assertFalse(self.gelato_activities(order, summary), "done once Gelato answered")
+
     def test_an_order_held_elsewhere_is_taken_again_in_seconds(self):
         order, lines = self._sent_order()
         self.gelato(order, "advance", {"to": "passed"})
