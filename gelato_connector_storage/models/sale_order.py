@@ -1,0 +1,40 @@
+from odoo import models
+
+
+class SaleOrder(models.Model):
+    _inherit = "sale.order"
+
+    def _gelato_needs_artwork(self):
+        """Override of `gelato_connector`: the order waits while a Gelato line whose artwork
+        comes from storage lacks its file for one of those print areas."""
+        res = super()._gelato_needs_artwork()
+        return res or any(line._gelato_artwork_missing_areas() for line in self.order_line)
+
+    def _gelato_artwork_rejected_summary(self):
+        return self.env._("Gelato: artwork file rejected")
+
+    def _gelato_storage_advance(self, matched):
+        """Move on the orders whose artwork is now complete.
+
+        :param matched: the orders that got a file in this batch. An order pending approval
+            moves on only when matched (the connection matches orders pending approval: the
+            scan's complete match approves them, as Gelato's own feature does).
+        """
+        for order in self:
+            if order._gelato_needs_artwork():
+                continue
+            if order.gelato_state == "pending_artwork":
+                order._gelato_close_rejected_activities()
+                order._gelato_advance_state()
+            elif order.gelato_state == "pending_approval" and order in matched:
+                order._gelato_close_rejected_activities()
+                order._gelato_post_note(
+                    self.env._("Approved for Gelato by the artwork scan: every file is there.")
+                )
+                order._gelato_advance_state()
+
+    def _gelato_close_rejected_activities(self):
+        summary = self._gelato_artwork_rejected_summary()
+        self.activity_ids.filtered(lambda a: a.summary == summary).action_feedback(
+            feedback=self.env._("Every artwork file is now attached.")
+        )

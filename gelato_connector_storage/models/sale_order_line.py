@@ -1,0 +1,144 @@
+from odoo import api, fields, models
+
+from ..lib import const, patterns
+
+
+class SaleOrderLine(models.Model):
+    _inherit = "sale.order.line"
+
+    gelato_artwork_name = fields.Char(
+        string="Artwork File Name",
+        compute="_compute_gelato_artwork_name",
+        help="The name (without extension: .jpg, .jpeg, .png or .pdf) the line's artwork file "
+        "must have in the remote storage, for products whose artwork comes per order.",
+    )
+    gelato_artwork_waiting = fields.Boolean(
+        string="Waiting for Artwork",
+        compute="_compute_gelato_artwork_waiting",
+        search="_search_gelato_artwork_waiting",
+        help="The order waits for this line's artwork file from the remote storage.",
+    )
+
+    # === COMPUTE METHODS === #
+
+    @api.depends(
+        "order_id.name",
+        "order_id.order_line",
+        "product_id.gelato_artwork_source",
+        "product_id.gelato_placements",
+    )
+    def _compute_gelato_artwork_name(self):
+        patterns_by_company = {}
+        for line in self:
+            if not line._gelato_storage_print_areas():
+                line.gelato_artwork_name = False
+                continue
+            company = line.order_id.company_id or line.company_id
+            if company.id not in patterns_by_company:
+                patterns_by_company[company.id] = self._gelato_company_pattern(company)
+            names = line._gelato_artwork_names(patterns_by_company[company.id])
+            line.gelato_artwork_name = ", ".join(names.values())
+
+    def _compute_gelato_artwork_waiting(self):
+        for line in self:
+            line.gelato_artwork_waiting = bool(
+                line.order_id.gelato_state == "pending_artwork"
+                and line._gelato_artwork_missing_areas()
+            )
+
+    def _search_gelato_artwork_waiting(self, operator, value):
+        if operator not in ("=", "!=") or not isinstance(value, bool):
+            return NotImplemented
+        domain = [
+            ("order_id.gelato_state", "=", "pending_artwork"),
+            ("product_id.product_tmpl_id.gelato_artwork_source", "=", "storage"),
+            ("display_type", "=", False),
+        ]
+        lines = self.search(domain).filtered(lambda line: line._gelato_artwork_missing_areas())
+        positive = (operator == "=") == value
+        return [("id", "in" if positive else "not in", lines.ids)]
+
+    # === BUSINESS METHODS === #
+
+    @api.model
+    def _gelato_company_pattern(self, company):
+        # sudo: connections are administrator-only; their pattern names every salesperson's
+        # files.
+        storage = (
+            self.env["gelato.storage"].sudo().search([("company_id", "=", company.id)], limit=1)
+        )
+        return storage.filename_pattern or const.DEFAULT_FILENAME_PATTERN
+
+    def _gelato_storage_print_areas(self):
+        """The print areas whose file this line gets from remote storage, in the product's
+        order (empty for a line whose product prints its own files).
+
+        :return: a list of Gelato file types (``default``, ``back``...).
+        """
+        self.ensure_one()
+        if not self._gelato_is_gelato_line():
+            return []
+        template = self.product_id.product_tmpl_id
+        if template.gelato_artwork_source != "storage":
+            return []
+        from_storage = template._gelato_order_print_areas()
+        variant_areas = self.product_id.gelato_placements
+        return [
+            placement.print_area
+            for placement in template.gelato_placement_ids.sorted("sequence")
+            if placement.print_area in from_storage
+            and (variant_areas is None or placement.print_area in variant_areas)
+        ]
+
+    def _gelato_artwork_position(self):
+        """The line's position among its order's Gelato lines, from 1 (``{order_item_number}``)."""
+        self.ensure_one()
+        lines = self.order_id.order_line.filtered(lambda line: line._gelato_is_gelato_line())
+        ordered = lines.sorted(lambda line: (line.sequence, line.id))
+        return list(ordered).index(self) + 1 if self in ordered else 0
+
+    def _gelato_artwork_names(self, pattern):
+        """The file names (without extension) this line's artwork has, per print area.
+
+        Without ``{print_area}`` in the pattern, a line with a single print area from storage
+        has the plain name (``S00042_1``); one with several gets ``_<print area>`` appended
+        (``S00042_1_back``), so every file has its own name.
+
+        :return: ``{print area: name}``.
+        """
+        self.ensure_one()
+        areas = self._gelato_storage_print_areas()
+        position = self._gelato_artwork_position()
+        single = len(areas) == 1 and not patterns.has_print_area_token(pattern)
+        return {
+            area: patterns.expected_name(
+                pattern, self.order_id.name, position, None if single else area
+            )
+            for area in areas
+        }
+
+    def _gelato_line_print_files(self):
+        """The lines' own print files (``gelato.line.print.file``, from the core)."""
+        # sudo: the scan and salespeople read the line's files to know what is missing.
+        return (
+            self.env["gelato.line.print.file"]
+            .sudo()
+            .search([("sale_line_id", "in", self.ids), ("check_state", "!=", "error")])
+        )
+
+    def _gelato_artwork_missing_areas(self):
+        """The print areas from storage that this line has no usable file for yet."""
+        self.ensure_one()
+        areas = self._gelato_storage_print_areas()
+        if not areas or not self.id:
+            return []
+        have = set(self._gelato_line_print_files().mapped("print_area"))
+        return [area for area in areas if area not in have]
+
+    def _gelato_storage_source_refs(self):
+        """``{(line id, print area): source_ref}`` of the lines' files that came from storage."""
+        return {
+            (file.sale_line_id.id, file.print_area): file.source_ref
+            for file in self._gelato_line_print_files()
+            if file.source == "storage"
+        }

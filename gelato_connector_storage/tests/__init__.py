@@ -1,0 +1,2 @@
+from . import test_storage_lib
+from . import test_storage_connection
