@@ -196,7 +196,10 @@ class GelatoStorageFile(models.Model):
         for storage_files in files.grouped("storage_id").values():
             done |= storage_files._gelato_process_storage_files()
         orders = self.env["sale.order"].browse(order_ids)
-        orders._gelato_storage_advance(done.filtered(lambda f: f.state == "attached").order_id)
+        attached = done.filtered(lambda f: f.state == "attached")
+        orders._gelato_storage_advance(
+            attached.filtered(lambda f: f.storage_id.match_pending_approval).order_id
+        )
         done.scan_id._gelato_finish_if_done()
         return done
 

@@ -13,21 +13,23 @@ class SaleOrder(models.Model):
     def _gelato_artwork_rejected_summary(self):
         return self.env._("Gelato: artwork file rejected")
 
-    def _gelato_storage_advance(self, matched):
+    def _gelato_storage_advance(self, approve):
         """Move on the orders whose artwork is now complete.
 
-        :param matched: the orders that got a file in this batch. An order pending approval
-            moves on only when matched (the connection matches orders pending approval: the
-            scan's complete match approves them, as Gelato's own feature does).
+        :param approve: the orders whose artwork a connection matching orders pending approval
+            (``match_pending_approval``) completed: the scan's match approves them, as Gelato's
+            own remote storage "adds the artwork and fulfils the order". Other orders that
+            need approval wait for it.
         """
         for order in self:
+            if order.gelato_state not in ("pending_artwork", "pending_approval"):
+                continue
             if order._gelato_needs_artwork():
                 continue
+            order._gelato_close_rejected_activities()
             if order.gelato_state == "pending_artwork":
-                order._gelato_close_rejected_activities()
                 order._gelato_advance_state()
-            elif order.gelato_state == "pending_approval" and order in matched:
-                order._gelato_close_rejected_activities()
+            if order.gelato_state == "pending_approval" and order in approve:
                 order._gelato_post_note(
                     self.env._("Approved for Gelato by the artwork scan: every file is there.")
                 )
