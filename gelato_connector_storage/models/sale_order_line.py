@@ -118,13 +118,9 @@ class SaleOrderLine(models.Model):
         }
 
     def _gelato_line_print_files(self):
-        """The lines' own print files (``gelato.line.print.file``, from the core)."""
+        """The lines' own usable print files (``gelato.line.print.file``, from the core)."""
         # sudo: the scan and salespeople read the line's files to know what is missing.
-        return (
-            self.env["gelato.line.print.file"]
-            .sudo()
-            .search([("sale_line_id", "in", self.ids), ("check_state", "!=", "error")])
-        )
+        return self.sudo().gelato_line_file_ids.filtered(lambda f: f.check_state != "error")
 
     def _gelato_artwork_missing_areas(self):
         """The print areas from storage that this line has no usable file for yet."""

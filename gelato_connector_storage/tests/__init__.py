@@ -1,2 +1,3 @@
 from . import test_storage_lib
 from . import test_storage_connection
+from . import test_storage_scan

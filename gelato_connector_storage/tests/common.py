@@ -7,6 +7,8 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+from odoo.addons.gelato_connector.tests import common as gelato_common
+
 # tools/ of the repository: moto's server launcher is a development tool, not part of the
 # add-on.
 TOOLS_DIR = Path(__file__).resolve().parents[2] / "tools"
@@ -93,3 +95,49 @@ class MotoMixin:
 
     def put(self, storage, key, data):
         self.s3.client().put_object(Bucket=storage.bucket, Key=key, Body=data)
+
+
+class StorageOrderMixin(gelato_common.GelatoOrderMixin):
+    """Gelato products whose artwork comes from storage, and confirmed orders of them."""
+
+    @classmethod
+    def _storage_setup_orders(cls, env):
+        cls._gelato_setup_orders(env)
+        env.company.gelato_approval_mode = "automatic"
+        # A mug (one print area) and a t-shirt (front and back) without product print files.
+        cls.art_mug = gelato_common.create_gelato_product(
+            env,
+            "Storage Mug",
+            "mug-11oz-15oz",
+            gelato_common.MUG_UID,
+            print_file=False,
+            gelato_artwork_source="storage",
+        )
+        cls.art_tshirt = gelato_common.create_gelato_product(
+            env,
+            "Storage T-shirt",
+            "tshirt-classic-white-black",
+            gelato_common.TSHIRT_UID,
+            print_file=False,
+            gelato_artwork_source="storage",
+        )
+
+    def artwork_png(self, product, area=None, dpi=300, color=(200, 40, 40)):
+        """A PNG that covers the product's print area at ``dpi``."""
+        placements = product.product_tmpl_id.gelato_placement_ids
+        placement = placements.filtered(lambda p: p.print_area == area) if area else placements[:1]
+        return gelato_common.make_png(
+            gelato_common.pixels(placement.width_mm, dpi),
+            gelato_common.pixels(placement.height_mm, dpi),
+            color=color,
+        )
+
+    def confirmed(self, products, carrier=None):
+        order = self._gelato_quotation(products, carrier=carrier or self.standard)
+        order.action_confirm()
+        return order
+
+    def gelato_lines(self, order):
+        return order.order_line.filtered(lambda line: line._gelato_is_gelato_line()).sorted(
+            lambda line: (line.sequence, line.id)
+        )
