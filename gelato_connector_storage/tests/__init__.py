@@ -1,3 +1,4 @@
 from . import test_storage_lib
 from . import test_storage_connection
 from . import test_storage_scan
+from . import test_storage_send

@@ -97,6 +97,12 @@ class MotoMixin:
         self.s3.client().put_object(Bucket=storage.bucket, Key=key, Body=data)
 
 
+# A white t-shirt has a front and a back (the black one a front only).
+WHITE_TSHIRT_UID = (
+    "apparel_product_gca_t-shirt_gsc_crewneck_gcu_unisex_gqa_classic_gsi_m_gco_white_gpr_4-4"
+)
+
+
 class StorageOrderMixin(gelato_common.GelatoOrderMixin):
     """Gelato products whose artwork comes from storage, and confirmed orders of them."""
 
@@ -117,7 +123,7 @@ class StorageOrderMixin(gelato_common.GelatoOrderMixin):
             env,
             "Storage T-shirt",
             "tshirt-classic-white-black",
-            gelato_common.TSHIRT_UID,
+            WHITE_TSHIRT_UID,
             print_file=False,
             gelato_artwork_source="storage",
         )
@@ -133,7 +139,9 @@ class StorageOrderMixin(gelato_common.GelatoOrderMixin):
         )
 
     def confirmed(self, products, carrier=None):
-        order = self._gelato_quotation(products, carrier=carrier or self.standard)
+        """A confirmed order with a line per product of ``products`` (a list or a recordset),
+        shipped by ``carrier`` (quoted by the sandbox)."""
+        order = self._gelato_quotation(products, carrier=carrier)
         order.action_confirm()
         return order
 

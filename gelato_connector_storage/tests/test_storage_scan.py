@@ -1,4 +1,5 @@
 import base64
+import time
 from unittest.mock import patch
 
 from odoo.exceptions import UserError
@@ -33,7 +34,7 @@ class TestStorageScan(MotoMixin, StorageOrderMixin, TransactionCase):
     # === Matching and attaching === #
 
     def test_files_attach_to_their_lines_and_the_complete_order_moves_on(self):
-        order = self.confirmed(self.art_mug | self.art_mug)
+        order = self.confirmed([self.art_mug, self.art_mug])
         self.assertEqual(order.gelato_state, "pending_artwork")
         first, second = self.gelato_lines(order)
         self.assertEqual(first.gelato_artwork_name, "%s_1" % order.name)
@@ -60,10 +61,10 @@ class TestStorageScan(MotoMixin, StorageOrderMixin, TransactionCase):
         self.assertEqual(order.gelato_state, "queued")
         payload_files = second._gelato_prepare_files_payload()
         self.assertEqual([f["type"] for f in payload_files], ["default"])
-        self.assertTrue(payload_files[0]["url"].endswith("/%s_2.JPG" % order.name))
+        self.assertTrue(payload_files[0]["url"].endswith("/%s_2.jpg" % order.name))
 
     def test_second_scan_downloads_nothing_and_a_changed_file_replaces_the_old(self):
-        order = self.confirmed(self.art_mug | self.art_mug)
+        order = self.confirmed([self.art_mug, self.art_mug])
         first = self.gelato_lines(order)[0]
         key = "%s_1.png" % order.name
         self.put(self.storage, key, self.artwork_png(self.art_mug))
@@ -130,22 +131,25 @@ class TestStorageScan(MotoMixin, StorageOrderMixin, TransactionCase):
         order = self.confirmed(self.art_tshirt)
         line = self.gelato_lines(order)
         self.assertEqual(
-            line.gelato_artwork_name, "shop-%s-1-front, shop-%s-1-back" % (order.name, order.name)
+            line.gelato_artwork_name, "shop-%s-1-default, shop-%s-1-back" % (order.name, order.name)
         )
         self.put(
             self.storage,
-            "shop-%s-1-front.png" % order.name,
-            self.artwork_png(self.art_tshirt, "front"),
+            "shop-%s-1-default.png" % order.name,
+            self.artwork_png(self.art_tshirt, "default"),
         )
-        self.put(self.storage, "%s_1.png" % order.name, self.artwork_png(self.art_tshirt, "front"))
+        self.put(
+            self.storage, "%s_1.png" % order.name, self.artwork_png(self.art_tshirt, "default")
+        )
         scan = self.storage._gelato_scan_now()
         self.assertEqual((scan.attached, scan.unmatched), (1, 1))
         self.assertEqual(order.gelato_state, "pending_artwork", "the back is still missing")
         self.put(
             self.storage,
             "shop-%s-1-back.PDF" % order.name,
-            self.artwork_png(self.art_tshirt, "back"),
+            b"%PDF-1.4 an older, broken export",
         )
+        time.sleep(1.1)  # S3's LastModified has a resolution of a second
         self.put(
             self.storage,
             "shop-%s-1-back.png" % order.name,
@@ -154,7 +158,9 @@ class TestStorageScan(MotoMixin, StorageOrderMixin, TransactionCase):
         scan = self.storage._gelato_scan_now()
         self.assertEqual(scan.duplicates, 1, "two files for one area: the newest is used")
         self.assertEqual(order.gelato_state, "queued")
-        self.assertEqual(sorted(line.gelato_line_file_ids.mapped("print_area")), ["back", "front"])
+        self.assertEqual(
+            sorted(line.gelato_line_file_ids.mapped("print_area")), ["back", "default"]
+        )
 
     def test_a_product_keeps_its_file_on_areas_not_from_storage(self):
         tshirt = self.art_tshirt.product_tmpl_id
@@ -171,18 +177,24 @@ class TestStorageScan(MotoMixin, StorageOrderMixin, TransactionCase):
         order = self.confirmed(self.art_tshirt)
         line = self.gelato_lines(order)
         self.assertEqual(line.gelato_artwork_name, "%s_1" % order.name)
-        self.put(self.storage, "%s_1.png" % order.name, self.artwork_png(self.art_tshirt, "front"))
+        self.put(
+            self.storage, "%s_1.png" % order.name, self.artwork_png(self.art_tshirt, "default")
+        )
         self.storage._gelato_scan_now()
         self.assertEqual(order.gelato_state, "queued")
         files = {f["type"]: f["url"] for f in line._gelato_prepare_files_payload()}
-        self.assertTrue(files["front"].endswith("/%s_1.png" % order.name))
+        self.assertTrue(files["default"].endswith("/%s_1.png" % order.name))
         self.assertTrue(files["back"].endswith("/back.png"))
 
     def test_orders_not_waiting_and_other_companies_are_ignored(self):
-        quotation = self._gelato_quotation(self.art_mug, carrier=self.standard)
+        quotation = self._gelato_quotation(self.art_mug)
         other_company = self.env["res.company"].create({"name": "Other storage company"})
-        other = self.confirmed(self.art_mug)
-        other.company_id = other_company
+        # An order of another company waiting for artwork (its own connection would match it).
+        other = self._gelato_quotation(
+            self.art_mug, env=self.env(context={"allowed_company_ids": other_company.ids})
+        )
+        self.assertEqual(other.company_id, other_company)
+        other.gelato_state = "pending_artwork"
         self.put(self.storage, "%s_1.png" % quotation.name, self.artwork_png(self.art_mug))
         self.put(self.storage, "%s_1.png" % other.name, self.artwork_png(self.art_mug))
         scan = self.storage._gelato_scan_now()
@@ -192,7 +204,7 @@ class TestStorageScan(MotoMixin, StorageOrderMixin, TransactionCase):
         self.assertEqual(other.gelato_state, "pending_artwork")
 
     def test_orders_pending_approval_only_with_match_pending_approval(self):
-        self.company.gelato_approval_mode = "manual"
+        self.env.company.gelato_approval_mode = "manual"
         order = self.confirmed(self.art_mug)
         self.assertEqual(order.gelato_state, "pending_artwork", "artwork comes before approval")
         self.put(self.storage, "%s_1.png" % order.name, self.artwork_png(self.art_mug))
@@ -210,7 +222,9 @@ class TestStorageScan(MotoMixin, StorageOrderMixin, TransactionCase):
         scan = self.storage._gelato_scan_now()
         self.assertEqual(scan.attached, 1)
         self.assertEqual(waiting.gelato_state, "queued")
-        self.assertIn("Approved for Gelato by the artwork scan", waiting.message_ids[0].body)
+        self.assertIn(
+            "Approved for Gelato by the artwork scan", " ".join(waiting.message_ids.mapped("body"))
+        )
         self.assertEqual(order.gelato_state, "pending_approval", "nothing new matched for it")
 
     # === Failures === #
@@ -279,8 +293,12 @@ class TestStorageScan(MotoMixin, StorageOrderMixin, TransactionCase):
             batch = Storage._cron_gelato_scan_storages(batch_size=1)
             self.assertEqual(len(batch), 1)
             self.assertEqual(self.storage.last_scan_id.state, "running")
-            while Storage._cron_gelato_scan_storages(batch_size=1):
-                pass
+            # The cron runner calls again while the progress API reports files remaining.
+            calls = 1
+            while self.env["gelato.storage.file"]._gelato_count_pending():
+                Storage._cron_gelato_scan_storages(batch_size=1)
+                calls += 1
+        self.assertEqual(calls, 3)
         self.assertEqual(listing.call_count, 1, "one listing pass per run")
         self.assertEqual([o.gelato_state for o in orders], ["queued"] * 3)
         scan = self.storage.last_scan_id
@@ -295,7 +313,7 @@ class TestStorageScan(MotoMixin, StorageOrderMixin, TransactionCase):
         storage = self.env["gelato.storage"].create(
             {"name": "Web folder", "kind": "http", "base_url": server.url}
         )
-        order = self.confirmed(self.art_mug | self.art_mug)
+        order = self.confirmed([self.art_mug, self.art_mug])
         server.files["%s_1.PNG" % order.name] = self.artwork_png(self.art_mug)
         scan = storage._gelato_scan_now()
         self.assertEqual((scan.matched, scan.attached), (1, 1))
@@ -307,6 +325,6 @@ class TestStorageScan(MotoMixin, StorageOrderMixin, TransactionCase):
         server.requests.clear()
         storage._gelato_scan_now()
         self.assertFalse([m for m, _p in server.requests if m == "GET"], "nothing new: no GET")
-        server.files["%s_2.jpeg" % order.name] = self.artwork_png(self.art_mug)
+        server.files["%s_2.jpeg" % order.name] = make_jpeg(2362, 1004)
         storage._gelato_scan_now()
         self.assertEqual(order.gelato_state, "queued")
