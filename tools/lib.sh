@@ -234,6 +234,5 @@ setup_all() {
     ensure_system_packages
     locate_odoo
     ensure_venv
-    ensure_s3_venv
     ensure_postgres
 }

@@ -5,6 +5,7 @@
 source "$(dirname "$0")/lib.sh"
 
 setup_all
+ensure_s3_venv
 CHROME=$(chromium_bin) || die "Chromium is needed for the browser (tour) tests and was not found.
   Install it: sudo apt-get install chromium"
 "$PY" -c 'import websocket' 2>/dev/null ||
