@@ -38,5 +38,8 @@ READ_TIMEOUT = 60
 # Matched files processed per batch (one transaction each in the scheduled action).
 SCAN_BATCH_SIZE = 20
 
+# Batches "Scan now" processes in its request; the scheduled action, woken up, does the rest.
+SCAN_NOW_MAX_BATCHES = 10
+
 # Scan logs kept per connection (older ones are deleted by the scan).
 SCAN_LOGS_KEPT = 200

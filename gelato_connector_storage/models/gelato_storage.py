@@ -217,7 +217,11 @@ class GelatoStorage(models.Model):
         :return: a notification with the scan's figures; the page reloads.
         """
         self.ensure_one()
-        scan = self._gelato_scan_now()
+        # A request has a time limit: what the first batches leave is for the scheduled
+        # action, woken up now.
+        scan = self._gelato_scan_now(max_batches=const.SCAN_NOW_MAX_BATCHES)
+        if scan.state == "running":
+            self.env.ref("gelato_connector_storage.ir_cron_gelato_scan_storages").sudo()._trigger()
         kind = {"done": "success", "failed": "danger"}.get(scan.state, "warning")
         return self._gelato_notification(
             self.env._("Scan of %(name)s", name=self.name),
@@ -266,8 +270,9 @@ class GelatoStorage(models.Model):
 
     # === BUSINESS METHODS: the scan === #
 
-    def _gelato_scan_now(self):
-        """List this connection and process everything it matched, in this transaction.
+    def _gelato_scan_now(self, max_batches=None):
+        """List this connection and process what it matched (all of it, or ``max_batches``
+        batches), in this transaction.
 
         :return: the ``gelato.storage.scan``.
         :raise UserError: when another scan of this connection is running.
@@ -283,8 +288,11 @@ class GelatoStorage(models.Model):
             )
         scan = self._gelato_list()
         files = self.env["gelato.storage.file"]
-        while files._gelato_process_batch(storage=self):
-            pass
+        batches = 0
+        while (max_batches is None or batches < max_batches) and files._gelato_process_batch(
+            storage=self
+        ):
+            batches += 1
         return scan
 
     def _gelato_try_lock(self):
@@ -382,8 +390,8 @@ class GelatoStorage(models.Model):
         return WAITING_STATES + ((APPROVAL_STATE,) if self.match_pending_approval else ())
 
     def _gelato_waiting_lines(self):
-        """The Gelato order lines of this connection's company whose artwork comes from
-        storage, in orders the scan matches."""
+        """The lines of this connection's company's orders that the scan matches (only
+        those of products with artwork from storage get names)."""
         self.ensure_one()
         orders = self.env["sale.order"].search(
             [
@@ -391,18 +399,19 @@ class GelatoStorage(models.Model):
                 ("gelato_state", "in", self._gelato_matched_states()),
             ]
         )
-        return orders.order_line.filtered(lambda line: line._gelato_storage_print_areas())
+        return orders.order_line
 
     def _gelato_expected_names(self):
         """Every name (without extension) a waiting line's file may have.
 
         :return: ``{name: (sale.order.line id, print area)}``.
         """
-        expected = {}
-        for line in self._gelato_waiting_lines():
-            for area, name in line._gelato_artwork_names(self.filename_pattern).items():
-                expected[name] = (line.id, area)
-        return expected
+        names = self._gelato_waiting_lines()._gelato_artwork_names_by_line(self.filename_pattern)
+        return {
+            name: (line_id, area)
+            for line_id, by_area in names.items()
+            for area, name in by_area.items()
+        }
 
     def _gelato_purge_scans(self):
         """Keep the last scans of each connection (an hourly log grows by 8,760 a year)."""

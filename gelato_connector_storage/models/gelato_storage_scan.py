@@ -80,7 +80,7 @@ class GelatoStorageScan(models.Model):
                 unmatched=scan.unmatched,
             )
             if scan.state == "running":
-                scan.summary += " " + self.env._("Still processing.")
+                scan.summary += " " + self.env._("The rest is processed in the background.")
 
     def _gelato_fail(self, message, counts):
         self.write(

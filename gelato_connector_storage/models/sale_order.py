@@ -10,6 +10,13 @@ class SaleOrder(models.Model):
         res = super()._gelato_needs_artwork()
         return res or any(line._gelato_artwork_missing_areas() for line in self.order_line)
 
+    def _gelato_artwork_positions(self):
+        """``{line id: position}`` of the order's Gelato lines, from 1 (by sequence)."""
+        self.ensure_one()
+        lines = self.order_line.filtered(lambda line: line._gelato_is_gelato_line())
+        ordered = lines.sorted(lambda line: (line.sequence, line.id))
+        return {line.id: position for position, line in enumerate(ordered, 1)}
+
     def _gelato_artwork_rejected_summary(self):
         return self.env._("Gelato: artwork file rejected")
 

@@ -28,16 +28,14 @@ class SaleOrderLine(models.Model):
         "product_id.gelato_placements",
     )
     def _compute_gelato_artwork_name(self):
-        patterns_by_company = {}
-        for line in self:
-            if not line._gelato_storage_print_areas():
-                line.gelato_artwork_name = False
-                continue
-            company = line.order_id.company_id or line.company_id
-            if company.id not in patterns_by_company:
-                patterns_by_company[company.id] = self._gelato_company_pattern(company)
-            names = line._gelato_artwork_names(patterns_by_company[company.id])
-            line.gelato_artwork_name = ", ".join(names.values())
+        self.gelato_artwork_name = False
+        for company, lines in self.grouped(
+            lambda line: line.order_id.company_id or line.company_id
+        ).items():
+            names = lines._gelato_artwork_names_by_line(self._gelato_company_pattern(company))
+            for line in lines:
+                if names.get(line.id):
+                    line.gelato_artwork_name = ", ".join(names[line.id].values())
 
     def _compute_gelato_artwork_waiting(self):
         for line in self:
@@ -78,11 +76,16 @@ class SaleOrderLine(models.Model):
         self.ensure_one()
         if not self._gelato_is_gelato_line():
             return []
-        template = self.product_id.product_tmpl_id
+        return self._gelato_variant_storage_areas(self.product_id)
+
+    @api.model
+    def _gelato_variant_storage_areas(self, variant):
+        """The print areas from storage of a product variant (see above)."""
+        template = variant.product_tmpl_id
         if template.gelato_artwork_source != "storage":
             return []
         from_storage = template._gelato_order_print_areas()
-        variant_areas = self.product_id.gelato_placements
+        variant_areas = variant.gelato_placements
         return [
             placement.print_area
             for placement in template.gelato_placement_ids.sorted("sequence")
@@ -93,9 +96,7 @@ class SaleOrderLine(models.Model):
     def _gelato_artwork_position(self):
         """The line's position among its order's Gelato lines, from 1 (``{order_item_number}``)."""
         self.ensure_one()
-        lines = self.order_id.order_line.filtered(lambda line: line._gelato_is_gelato_line())
-        ordered = lines.sorted(lambda line: (line.sequence, line.id))
-        return list(ordered).index(self) + 1 if self in ordered else 0
+        return self.order_id._gelato_artwork_positions().get(self.id, 0)
 
     def _gelato_artwork_names(self, pattern):
         """The file names (without extension) this line's artwork has, per print area.
@@ -107,15 +108,41 @@ class SaleOrderLine(models.Model):
         :return: ``{print area: name}``.
         """
         self.ensure_one()
-        areas = self._gelato_storage_print_areas()
-        position = self._gelato_artwork_position()
-        single = len(areas) == 1 and not patterns.has_print_area_token(pattern)
-        return {
-            area: patterns.expected_name(
-                pattern, self.order_id.name, position, None if single else area
-            )
-            for area in areas
-        }
+        return self._gelato_artwork_names_by_line(pattern).get(self.id, {})
+
+    def _gelato_artwork_names_by_line(self, pattern):
+        """:meth:`_gelato_artwork_names` of many lines at once: the areas of each variant and
+        the positions in each order are worked out once (a scan names thousands of lines).
+
+        :return: ``{line id: {print area: name}}`` for the lines with areas from storage.
+        """
+        with_token = patterns.has_print_area_token(pattern)
+        areas_by_variant = {}
+        positions = {}
+        result = {}
+        for line in self:
+            if not line._gelato_is_gelato_line():
+                continue
+            variant = line.product_id
+            if variant not in areas_by_variant:
+                areas_by_variant[variant] = self._gelato_variant_storage_areas(variant)
+            areas = areas_by_variant[variant]
+            if not areas:
+                continue
+            order = line.order_id
+            if order.id not in positions:
+                positions[order.id] = order._gelato_artwork_positions()
+            single = len(areas) == 1 and not with_token
+            result[line.id] = {
+                area: patterns.expected_name(
+                    pattern,
+                    order.name,
+                    positions[order.id].get(line.id, 0),
+                    None if single else area,
+                )
+                for area in areas
+            }
+        return result
 
     def _gelato_line_print_files(self):
         """The lines' own usable print files (``gelato.line.print.file``, from the core)."""

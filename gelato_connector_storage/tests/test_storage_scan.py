@@ -2,11 +2,11 @@ import base64
 import time
 from unittest.mock import patch
 
-from odoo.exceptions import UserError
-from odoo.tests import TransactionCase, tagged
+from odoo.exceptions import AccessError, UserError
+from odoo.tests import TransactionCase, new_test_user, tagged
 
 from odoo.addons.gelato_connector.tests.common import make_jpeg
-from odoo.addons.gelato_connector_storage.lib import clients
+from odoo.addons.gelato_connector_storage.lib import clients, const
 
 from .common import ArtworkHTTPServer, MotoMixin, StorageOrderMixin, free_port
 
@@ -227,6 +227,23 @@ class TestStorageScan(MotoMixin, StorageOrderMixin, TransactionCase):
         )
         self.assertEqual(order.gelato_state, "pending_approval", "nothing new matched for it")
 
+    def test_salespeople_confirm_and_see_the_names_without_seeing_connections(self):
+        self.storage.filename_pattern = "art-{order_number}-{order_item_number}"
+        seller = new_test_user(
+            self.env, "storage-seller", groups="sales_team.group_sale_salesman_all_leads"
+        )
+        order = self._gelato_quotation(self.art_mug, env=self.env(user=seller))
+        order.action_confirm()
+        self.assertEqual(order.gelato_state, "pending_artwork")
+        line = order.order_line
+        self.assertEqual(line.gelato_artwork_name, "art-%s-1" % order.name)
+        self.assertEqual(
+            line.search([("gelato_artwork_waiting", "=", True), ("order_id", "=", order.id)]),
+            line,
+        )
+        with self.assertRaises(AccessError):
+            self.storage.with_user(seller).read(["name"])
+
     # === Failures === #
 
     def test_storage_down_is_reported_once_and_no_order_changes(self):
@@ -304,6 +321,24 @@ class TestStorageScan(MotoMixin, StorageOrderMixin, TransactionCase):
         scan = self.storage.last_scan_id
         self.assertEqual((scan.state, scan.attached), ("done", 3))
         self.assertEqual(len(self.storage.scan_ids), 1)
+
+    def test_scan_now_leaves_long_runs_to_the_scheduled_action(self):
+        orders = [self.confirmed(self.art_mug) for _index in range(3)]
+        for order in orders:
+            self.put(self.storage, "%s_1.png" % order.name, self.artwork_png(self.art_mug))
+        self.env["ir.config_parameter"].set_param("gelato_connector_storage.scan_batch_size", "1")
+        cron = self.env.ref("gelato_connector_storage.ir_cron_gelato_scan_storages")
+        triggers = self.env["ir.cron.trigger"].search_count([("cron_id", "=", cron.id)])
+        with patch.object(const, "SCAN_NOW_MAX_BATCHES", 2):
+            action = self.storage.action_scan_now()
+        self.assertIn("background", action["params"]["message"])
+        self.assertEqual([o.gelato_state for o in orders].count("queued"), 2)
+        self.assertEqual(
+            self.env["ir.cron.trigger"].search_count([("cron_id", "=", cron.id)]), triggers + 1
+        )
+        self.env["gelato.storage"]._cron_gelato_scan_storages()
+        self.assertEqual([o.gelato_state for o in orders], ["queued"] * 3)
+        self.assertEqual(self.storage.last_scan_id.state, "done")
 
     # === A public web address === #
 
