@@ -11,9 +11,10 @@ PY=$VENV/bin/python
 ODOO_DEFAULT_SRC=${ODOO_HOME:-/opt/odoo/18.0}
 ODOO_ARCHIVE_URL=https://nightly.odoo.com/18.0/nightly/tgz/odoo_18.0.latest.tar.gz
 
-# The add-on and its bridges: the core (Sales), the web shop (website_sale) and Inventory
-# (sale_stock). `make run` installs all three.
-GELATO_MODULES=gelato_connector,gelato_connector_website,gelato_connector_stock,gelato_connector_storage
+# The add-on, its bridges and features: the core (Sales), the web shop (website_sale), Inventory
+# (sale_stock), the customers' personalisation and the artwork from remote storage. `make run`
+# installs them all.
+GELATO_MODULES=gelato_connector,gelato_connector_website,gelato_connector_stock,gelato_connector_personalization,gelato_connector_storage
 # moto's S3 server for the storage tests and bench: its own environment (tools/requirements-s3.txt).
 S3_VENV=${GELATO_S3_VENV:-$REPO_ROOT/.venv-s3}
 

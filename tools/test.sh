@@ -61,9 +61,10 @@ if [ $# -gt 0 ]; then
     run_pytest "$DB" "$@"
     exit
 fi
-log "Running the web shop, Inventory and artwork storage suites, and the order tests again with the bridges installed"
+log "Running the web shop, Inventory, personalisation and artwork storage suites, and the order tests again with every module installed"
 run_pytest "$DB" gelato_connector_website/tests gelato_connector_stock/tests \
     gelato_connector_storage/tests \
+    gelato_connector_personalization/tests gelato_connector_personalization_website/tests \
     gelato_connector/tests/test_gelato_order_send.py \
     gelato_connector/tests/test_gelato_portal.py \
     gelato_connector/tests/test_gelato_order_updates.py \

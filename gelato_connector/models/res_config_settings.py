@@ -31,6 +31,9 @@ class ResConfigSettings(models.TransientModel):
     gelato_approval_mode = fields.Selection(
         related="company_id.gelato_approval_mode", readonly=False
     )
+    gelato_shipping_policy = fields.Selection(
+        related="company_id.gelato_shipping_policy", readonly=False
+    )
     gelato_approver_group_id = fields.Many2one(
         related="company_id.gelato_approver_group_id", readonly=False
     )
@@ -64,8 +67,13 @@ class ResConfigSettings(models.TransientModel):
         self.company_id._gelato_generate_webhook_secret()
 
     def action_gelato_test_connection(self):
-        """Call Gelato with the saved API key and tell the user what happened."""
+        """Save the settings, call Gelato with the API key and tell the user what happened.
+
+        One click after pasting a key: the button skips the unsaved-changes dialog
+        (``noSaveDialog``), so the settings are applied here before the key is tried.
+        """
         self.ensure_one()
+        self.execute()
         try:
             count = self.company_id._gelato_test_connection()
         except GelatoApiError as error:
