@@ -84,7 +84,11 @@ class SaleOrderLine(models.Model):
         template = variant.product_tmpl_id
         if template.gelato_artwork_source != "storage":
             return []
-        from_storage = template._gelato_order_print_areas()
+        # The areas ticked "From storage" (not every per-line area: other features, such as
+        # the personalisation, bring theirs).
+        from_storage = set(
+            template.gelato_placement_ids.filtered("gelato_from_storage").mapped("print_area")
+        )
         variant_areas = variant.gelato_placements
         return [
             placement.print_area

@@ -11,9 +11,9 @@ from odoo.tests import TransactionCase, tagged
 class TestStorageConcurrency(TransactionCase):
     @contextlib.contextmanager
     def committed_env(self):
+        """An environment on a new real cursor, committed on exit."""
         with self.registry.cursor() as cr:
             yield api.Environment(cr, SUPERUSER_ID, {})
-            cr.commit()
 
     def test_a_batch_skips_the_orders_another_scan_holds(self):
         with self.committed_env() as env:
