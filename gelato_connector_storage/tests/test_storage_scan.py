@@ -96,24 +96,21 @@ class TestStorageScan(MotoMixin, StorageOrderMixin, TransactionCase):
             self.assertEqual(order.gelato_state, "pending_artwork")
             self.assertIn(key, order.message_ids[0].body)
             self.assertIn("rejected", order.message_ids[0].body)
-            activity = order.activity_ids.filtered(
-                lambda a: a.summary == "Gelato: artwork file rejected"
-            )
+            summary = "Gelato: artwork file rejected"
+            activity = order.activity_ids.filtered(lambda a: a.summary == summary)
             self.assertEqual(len(activity), 1)
             self.assertEqual(activity.user_id, order.user_id)
             self.assertIn(key, activity.note)
             # The same bad file is not downloaded (nor reported) again.
             self.storage._gelato_scan_now()
             self.assertEqual(download.call_count, 1)
-        self.assertEqual(
-            len(order.activity_ids.filtered(lambda a: a.summary == activity.summary)), 1
-        )
+        self.assertEqual(len(order.activity_ids.filtered(lambda a: a.summary == summary)), 1)
         # The corrected file is attached and the order goes on; the activity is done.
         self.put(self.storage, key, self.artwork_png(self.art_mug))
         scan = self.storage._gelato_scan_now()
         self.assertEqual(scan.attached, 1)
         self.assertEqual(order.gelato_state, "queued")
-        self.assertFalse(order.activity_ids.filtered(lambda a: a.summary == activity.summary))
+        self.assertFalse(order.activity_ids.filtered(lambda a: a.summary == summary))
 
     def test_a_file_over_the_size_limit_is_rejected_without_download(self):
         order = self.confirmed(self.art_mug)
