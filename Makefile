@@ -16,5 +16,5 @@ bench:  ## benchmarks in bench/, figures printed as a table and written to bench
 screenshots:  ## the app page's and README's screenshots, retaken from a running `make run` (tools/screenshots.py)
 	@bash -c 'source tools/lib.sh && { [ -x "$$PY" ] || die "No Python environment at $$VENV: run make run first."; } && exec "$$PY" tools/screenshots.py $(ARGS)'
 
-setup:  ## only the set-up steps (Debian packages, Python environment, PostgreSQL)
-	@bash -c 'source tools/lib.sh && setup_all'
+setup:  ## only the set-up steps (Debian packages, Python environments incl. the S3 test server's, PostgreSQL)
+	@bash -c 'source tools/lib.sh && setup_all && ensure_s3_venv'

@@ -9,6 +9,7 @@
 source "$(dirname "$0")/lib.sh"
 
 setup_all
+ensure_s3_venv
 DB=gelato_bench_$(date +%s)_$$
 CONF=$REPO_ROOT/.odoo-data/$DB.conf
 cleanup() {

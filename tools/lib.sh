@@ -12,8 +12,11 @@ ODOO_DEFAULT_SRC=${ODOO_HOME:-/opt/odoo/18.0}
 ODOO_ARCHIVE_URL=https://nightly.odoo.com/18.0/nightly/tgz/odoo_18.0.latest.tar.gz
 
 # The add-on, its bridges and features: the core (Sales), the web shop (website_sale), Inventory
-# (sale_stock) and the customers' personalisation. `make run` installs them all.
-GELATO_MODULES=gelato_connector,gelato_connector_website,gelato_connector_stock,gelato_connector_personalization
+# (sale_stock), the customers' personalisation and the artwork from remote storage. `make run`
+# installs them all.
+GELATO_MODULES=gelato_connector,gelato_connector_website,gelato_connector_stock,gelato_connector_personalization,gelato_connector_storage
+# moto's S3 server for the storage tests and bench: its own environment (tools/requirements-s3.txt).
+S3_VENV=${GELATO_S3_VENV:-$REPO_ROOT/.venv-s3}
 
 log() { printf '\033[1m[gelato]\033[0m %s\n' "$*" >&2; }
 die() { printf '\033[1;31m[gelato] ERROR:\033[0m %s\n' "$*" >&2; exit 1; }
@@ -150,6 +153,29 @@ PY
         die "The environment in $VENV cannot import Odoo 18."
     rm -f "$VENV"/.gelato-requirements-*
     touch "$stamp"
+}
+
+# The S3 server (moto's server mode) that gelato_connector_storage's tests and bench run
+# against, in a separate environment: moto's pins (cryptography >= 35, Flask 3 / Werkzeug 3)
+# would break Odoo's in $VENV. Rebuilt when tools/requirements-s3.txt changes; exported as
+# GELATO_S3_VENV for the tests (gelato_connector_storage/tests/common.py starts moto_server).
+ensure_s3_venv() {
+    local want stamp
+    want=$(sha256sum "$REPO_ROOT/tools/requirements-s3.txt" | cut -c1-16)
+    stamp=$S3_VENV/.gelato-s3-requirements-$want
+    if [ ! -f "$stamp" ]; then
+        log "Preparing the S3 test server's environment in $S3_VENV (moto, its own pins)"
+        [ -x "$S3_VENV/bin/python" ] || python3 -m venv "$S3_VENV" ||
+            die "Could not create $S3_VENV (on Debian: apt-get install python3-venv)"
+        "$S3_VENV/bin/python" -m pip install -q -r "$REPO_ROOT/tools/requirements-s3.txt" ||
+            die "Installing moto into $S3_VENV failed (see above)."
+        "$S3_VENV/bin/python" -c 'import moto.server, flask, flask_cors' ||
+            die "moto's server cannot start from $S3_VENV."
+        rm -f "$S3_VENV"/.gelato-s3-requirements-*
+        touch "$stamp"
+    fi
+    GELATO_S3_VENV=$S3_VENV
+    export GELATO_S3_VENV
 }
 
 # --- PostgreSQL ------------------------------------------------------------------------------

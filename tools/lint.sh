@@ -11,5 +11,6 @@ status=0
 # (sale_order, _pipeline, _payloads, _send; see the README's layout).
 "$VENV/bin/pylint" --rcfile=.pylintrc --disable=consider-merging-classes-inherited \
     gelato_connector gelato_connector_website gelato_connector_stock \
-    gelato_connector_personalization gelato_connector_personalization_website || status=1
+    gelato_connector_personalization gelato_connector_personalization_website \
+    gelato_connector_storage || status=1
 [ $status -eq 0 ] && log "lint clean" || die "lint found problems (see above)"

@@ -5,6 +5,7 @@
 source "$(dirname "$0")/lib.sh"
 
 setup_all
+ensure_s3_venv
 CHROME=$(chromium_bin) || die "Chromium is needed for the browser (tour) tests and was not found.
   Install it: sudo apt-get install chromium"
 "$PY" -c 'import websocket' 2>/dev/null ||
@@ -60,8 +61,9 @@ if [ $# -gt 0 ]; then
     run_pytest "$DB" "$@"
     exit
 fi
-log "Running the web shop and Inventory suites, and the order tests again with both installed"
+log "Running the web shop, Inventory, personalisation and artwork storage suites, and the order tests again with every module installed"
 run_pytest "$DB" gelato_connector_website/tests gelato_connector_stock/tests \
+    gelato_connector_storage/tests \
     gelato_connector_personalization/tests gelato_connector_personalization_website/tests \
     gelato_connector/tests/test_gelato_order_send.py \
     gelato_connector/tests/test_gelato_portal.py \

@@ -1,0 +1,1 @@
+"""The storage scan's logic that needs no ORM: file-name patterns and the storage clients."""
