@@ -1,0 +1,1 @@
+from . import test_gelato_dam_sync

@@ -1,0 +1,1 @@
+from . import gelato_dam_configure
