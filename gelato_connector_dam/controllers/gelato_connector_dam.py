@@ -78,8 +78,16 @@ class GelatoDamController(http.Controller):
                 "/odoo/action-sale.action_quotations_with_onboarding/%d" % order.id
             )
         if website and hasattr(website, "sale_get_order"):
-            cart = website.sale_get_order(force_create=True)
-            cart._cart_update(product_id=product.id, add_qty=1)
+            # The product need not be published in the shop: the signed link is the
+            # permission (the cart's own Gelato rules still apply at checkout).
+            cart_sudo = website.sale_get_order(force_create=True).sudo()
+            line = cart_sudo.order_line.filtered(lambda line: line.product_id == product)[:1]
+            if line:
+                line.product_uom_qty += 1
+            else:
+                cart_sudo.write(
+                    {"order_line": [(0, 0, {"product_id": product.id, "product_uom_qty": 1})]}
+                )
             return request.redirect("/shop/cart")
         # A portal user without the web shop: a quotation of their own, on the portal.
         order = (

@@ -241,9 +241,12 @@ class GelatoDamAsset(models.Model):
         if thumbnail:
             vals["thumbnail"] = base64.b64encode(thumbnail)
         created = not asset
+        # Odoo shrinks image attachments over 1920 px by default: print files stay untouched.
+        self_raw = self.with_context(image_no_postprocess=True)
+        asset = asset.with_context(image_no_postprocess=True)
         with self.env.cr.savepoint():
             if created:
-                asset = self.create(dict(vals, dam_id=dam.id, external_id=item["id"]))
+                asset = self_raw.create(dict(vals, dam_id=dam.id, external_id=item["id"]))
             else:
                 if asset.state == "archived":
                     vals.update(
