@@ -134,21 +134,17 @@ class GelatoDamAsset(models.Model):
         return wizard._gelato_reopen()
 
     def action_new_quotation(self):
-        """A new quotation with the configured product on its first line."""
+        """Ask for the customer, then open a new quotation of the configured product."""
         self.ensure_one()
         if self.state != "ready" or not self.product_id:
             raise UserError(self.not_orderable_reason)
         return {
             "type": "ir.actions.act_window",
-            "res_model": "sale.order",
+            "name": self.env._("New quotation"),
+            "res_model": "gelato.dam.quote",
             "view_mode": "form",
-            "target": "current",
-            "context": {
-                "default_company_id": self.company_id.id,
-                "default_order_line": [
-                    (0, 0, {"product_id": self.product_id.id, "product_uom_qty": 1})
-                ],
-            },
+            "target": "new",
+            "context": {"default_asset_id": self.id},
         }
 
     def action_open_product(self):

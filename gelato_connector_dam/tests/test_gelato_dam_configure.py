@@ -165,5 +165,7 @@ class TestDamConfigure(DamConfigureMixin, GelatoHttpCase):
         self.assertFalse(self.webdam.hook("backlinks"))
         dam.base_url = url
         dam._gelato_dam_sync()
-        self.assertEqual(self.webdam.hook("backlinks"), {"P1": {"customfield1": asset.checkout_url}})
+        self.assertEqual(
+            self.webdam.hook("backlinks"), {"P1": {"customfield1": asset.checkout_url}}
+        )
         self.assertFalse(asset.backlink_pending)

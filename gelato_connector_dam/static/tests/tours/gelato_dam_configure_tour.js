@@ -79,7 +79,7 @@ registry.category("web_tour.tours").add("gelato_dam_configure_tour", {
         },
         {
             content: "Choose the customer",
-            trigger: "div[name='partner_id'] input",
+            trigger: ".modal div[name='partner_id'] input",
             run: "edit Ada Lovelace",
         },
         {
@@ -88,17 +88,17 @@ registry.category("web_tour.tours").add("gelato_dam_configure_tour", {
             run: "click",
         },
         {
+            content: "Create the quotation",
+            trigger: ".modal button[name='action_create_quotation']",
+            run: "click",
+        },
+        {
             content: "The product is on the quotation",
             trigger: "div[name='order_line'] td:contains('Summer poster')",
         },
         {
-            content: "Save",
-            trigger: ".o_form_button_save",
-            run: "click",
-        },
-        {
-            content: "Saved",
-            trigger: ".o_form_saved",
+            content: "The quotation is saved, for Ada",
+            trigger: ".o_form_saved div[name='partner_id'] input:value(Ada Lovelace)",
         },
     ],
 });
