@@ -33,7 +33,8 @@ class DamConfigureMixin(DamServersMixin, GelatoSendMixin):
         dam.action_sync_now()
         return self.asset(dam, external_id)
 
-    def configure(self, asset, choices=POSTER_CHOICES, price=39.0, name="Summer poster 30x40"):
+    def configure(self, asset, choices=None, price=39.0, name="Summer poster 30x40"):
+        choices = POSTER_CHOICES if choices is None else choices
         action = asset.action_configure()
         wizard = self.env[action["res_model"]].browse(action["res_id"])
         wizard.catalog_option_id = wizard.env["gelato.dam.configure.option"].search(
