@@ -120,6 +120,9 @@ class BynderDam:
                 token=self.token,
             )
         dam_http.mount_timeouts(self.client.session)
+        # Pre-signed file URLs are fetched without Bynder's Authorization header, over one
+        # session (its connections are reused from file to file).
+        self.files = dam_http.mount_timeouts(requests.Session())
         self._metaproperty_ids = {}
 
     # === Session === #
@@ -225,7 +228,7 @@ class BynderDam:
         if not url:
             raise DamError("bad_answer", "no download URL")
         self.calls += 1
-        return dam_http.download(_plain_session(), url)
+        return dam_http.download(self.files, url)
 
     def thumbnail(self, item):
         if not item.get("thumbnail_url"):
@@ -233,7 +236,7 @@ class BynderDam:
         self.calls += 1
         try:
             data = dam_http.download(
-                _plain_session(), item["thumbnail_url"], max_bytes=const.THUMBNAIL_MAX_BYTES
+                self.files, item["thumbnail_url"], max_bytes=const.THUMBNAIL_MAX_BYTES
             )
         except DamError:
             return None
@@ -266,8 +269,3 @@ class BynderDam:
             {"metaproperty.%s" % prop_id: url},
             what="backlink",
         )
-
-
-def _plain_session():
-    """A session without Bynder's Authorization header, for pre-signed file URLs."""
-    return dam_http.mount_timeouts(requests.Session())

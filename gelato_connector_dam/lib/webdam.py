@@ -114,6 +114,8 @@ class WebdamDam:
         self.calls = 0
         self.session = dam_http.mount_timeouts(requests.Session())
         self.session.headers["Accept"] = "application/json"
+        # Thumbnails (on Webdam's CDN) without the Authorization header.
+        self.files = dam_http.mount_timeouts(requests.Session())
 
     # === Tokens === #
 
@@ -273,9 +275,7 @@ class WebdamDam:
         self.calls += 1
         try:
             data = dam_http.download(
-                dam_http.mount_timeouts(requests.Session()),
-                item["thumbnail_url"],
-                max_bytes=const.THUMBNAIL_MAX_BYTES,
+                self.files, item["thumbnail_url"], max_bytes=const.THUMBNAIL_MAX_BYTES
             )
         except DamError:
             return None

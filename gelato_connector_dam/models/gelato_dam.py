@@ -193,8 +193,11 @@ class GelatoDam(models.Model):
 
     def write(self, vals):
         if {"kind", "base_url", "bynder_auth", "client_id", "webdam_username"} & set(vals):
-            # Another account: the token and the high-water mark are the old account's.
+            # Another account: the token is the old account's.
             vals = dict(vals, token_data=False)
+        if {"kind", "base_url", "tag"} & set(vals):
+            # Other files: the next run lists them all (and archives those of the old tag).
+            vals = dict(vals, sync_cursor=False, last_reconcile=False)
         return super().write(vals)
 
     # === ACTION METHODS === #

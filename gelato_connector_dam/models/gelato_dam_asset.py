@@ -238,7 +238,10 @@ class GelatoDamAsset(models.Model):
             vals["thumbnail"] = base64.b64encode(thumbnail)
         created = not asset
         # Odoo shrinks image attachments over 1920 px by default: print files stay untouched.
-        self_raw = self.with_context(image_no_postprocess=True)
+        # No "created" note per file (a first import makes thousands); changes are tracked.
+        self_raw = self.with_context(
+            image_no_postprocess=True, mail_create_nolog=True, mail_create_nosubscribe=True
+        )
         asset = asset.with_context(image_no_postprocess=True)
         with self.env.cr.savepoint():
             if created:
@@ -354,8 +357,9 @@ class GelatoDamAsset(models.Model):
                 "checkout_url": self._gelato_dam_checkout_url(template),
             }
         )
+        dam_sudo = self.dam_id.sudo()  # sudo: DAM sources are readable by administrators only
         self.backlink_pending = bool(
-            self.dam_id.backlink_enabled and self.backlink_written_url != self.checkout_url
+            dam_sudo.backlink_enabled and self.backlink_written_url != self.checkout_url
         )
         return variant
 
@@ -383,7 +387,7 @@ class GelatoDamAsset(models.Model):
         """After Configure: write the checkout link into the DAM right away (when it fails,
         the next synchronisation tries again)."""
         self.ensure_one()
-        dam = self.dam_id
+        dam = self.dam_id.sudo()  # sudo: DAM sources are readable by administrators only
         if not (dam.backlink_enabled and self.backlink_pending):
             return None
         try:

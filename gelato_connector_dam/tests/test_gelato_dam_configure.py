@@ -1,7 +1,7 @@
 import base64
 
-from odoo.exceptions import UserError, ValidationError
-from odoo.tests import tagged
+from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.tests import new_test_user, tagged
 
 from odoo.addons.gelato_connector.tests.common import (
     POSTER_UID,
@@ -36,7 +36,7 @@ class DamConfigureMixin(DamServersMixin, GelatoSendMixin):
     def configure(self, asset, choices=None, price=39.0, name="Summer poster 30x40"):
         choices = POSTER_CHOICES if choices is None else choices
         action = asset.action_configure()
-        wizard = self.env[action["res_model"]].browse(action["res_id"])
+        wizard = asset.env[action["res_model"]].browse(action["res_id"])
         wizard.catalog_option_id = wizard.env["gelato.dam.configure.option"].search(
             [("wizard_id", "=", wizard.id), ("line_id", "=", False), ("value_uid", "=", "posters")]
         )
@@ -89,6 +89,20 @@ class TestDamConfigure(DamConfigureMixin, GelatoHttpCase):
         self.configure(asset, price=45.0).action_confirm()
         self.assertEqual(asset.product_id, product)
         self.assertEqual(template.list_price, 45.0)
+
+    def test_a_sales_manager_configures_without_seeing_the_source(self):
+        asset = self.imported(
+            backlink_enabled=True, backlink_field=dam_fake.BYNDER_BACKLINK_PROPERTY["name"]
+        )
+        manager = new_test_user(
+            self.env, login="dam_manager", groups="sales_team.group_sale_manager"
+        )
+        asset = asset.with_user(manager)
+        self.configure(asset).action_confirm()
+        self.assertEqual(asset.state, "ready")
+        self.assertTrue(self.bynder.hook("backlinks"), "the backlink is written for them too")
+        with self.assertRaises(AccessError):
+            asset.dam_id.read(["name"])
 
     def test_a_file_too_small_for_the_print_area_is_refused(self):
         asset = self.imported(content=small_jpeg(), ext="jpg")

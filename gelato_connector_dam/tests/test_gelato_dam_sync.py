@@ -161,6 +161,25 @@ class DamSyncCases(DamServersMixin):
         self.assertEqual(len(self.assets(dam)), 2)
         self.assertTrue(all(a.state == "to_configure" for a in self.assets(dam)))
 
+    def test_changing_the_tag_lists_everything_again(self):
+        dam = self.make_dam(self.kind)
+        self._seed(dam)
+        dam.action_sync_now()
+        dam.tag = "Brand"
+        dam._gelato_dam_sync()
+        states = {a.external_id: a.state for a in self.assets(dam)}
+        self.assertEqual(states, {"A1": "archived", "A2": "to_configure", "A3": "to_configure"})
+
+    def test_the_cron_synchronises_the_sources_that_are_due(self):
+        due = self.make_dam(self.kind)
+        recent = self.make_dam(self.kind, name="Recent")
+        self._seed(due)
+        recent.action_sync_now()
+        self.server(due).put_asset("A9", small_jpeg(), name="Later", ext="jpg", tags=[TAG])
+        self.env["gelato.dam"]._cron_gelato_dam_sync()
+        self.assertEqual(len(self.assets(due)), 3, "never synchronised: due")
+        self.assertEqual(len(self.assets(recent)), 2, "synchronised a moment ago: not due")
+
     def test_wrong_credentials_say_so(self):
         if self.kind == "bynder":
             dam = self.make_dam(self.kind, bynder_permanent_token="wrong")
