@@ -20,6 +20,8 @@
         "data/gelato_webhook_event_data.xml",
         "data/gelato_print_file_data.xml",
         "data/mail_template_data.xml",
+        "views/gelato_line_print_file_views.xml",
+        "views/gelato_menus.xml",
         "views/gelato_webhook_event_views.xml",
         "views/product_template_views.xml",
         "views/product_product_views.xml",

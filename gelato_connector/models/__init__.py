@@ -3,6 +3,7 @@ from . import res_config_settings
 from . import gelato_webhook_event
 from . import gelato_placement
 from . import gelato_print_file
+from . import gelato_line_print_file
 from . import product_template
 from . import product_template_sync
 from . import product_product

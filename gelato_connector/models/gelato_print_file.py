@@ -405,15 +405,28 @@ class GelatoPrintFile(models.Model):
     def _gelato_get_public_url(self, line=None):
         """An absolute URL Gelato can download this file from, signed and expiring.
 
-        Built on the company's public base URL; valid for the company's number of days
-        (14 by default, 30 at most). The expiry is rounded up to the hour, so the URL stays the
-        same for an hour (retried orders send the same payload). Made for ``line`` (a
-        ``sale.order.line``), it stops working a grace period after Gelato printed the line.
+        Made for ``line`` (a ``sale.order.line``), it stops working a grace period after Gelato
+        printed the line. See :meth:`_gelato_build_public_url`.
         """
         self.ensure_one()
         file_sudo = self.sudo()  # sudo: called while confirming orders, by any salesperson
-        attachment = file_sudo._gelato_get_attachment()
-        company = file_sudo.company_id or self.env.company
+        return self._gelato_build_public_url(
+            file_sudo._gelato_get_attachment(),
+            file_sudo.company_id,
+            file_sudo.filename,
+            file_sudo.file_type,
+            line=line,
+        )
+
+    @api.model
+    def _gelato_build_public_url(self, attachment, company, filename, file_type, line=None):
+        """The signed, expiring URL serving ``attachment`` (a print file's or a line's).
+
+        Built on the company's public base URL; valid for the company's number of days
+        (14 by default, 30 at most). The expiry is rounded up to the hour, so the URL stays the
+        same for an hour (retried orders send the same payload).
+        """
+        company = company or self.env.company
         days = min(
             company.gelato_file_url_validity_days or const.PRINT_FILE_URL_VALIDITY_DAYS,
             const.PRINT_FILE_URL_MAX_VALIDITY_DAYS,
@@ -429,7 +442,7 @@ class GelatoPrintFile(models.Model):
             "" if line_id is None else "%d/" % line_id,
             expires,
             signature,
-            signing.url_filename(file_sudo.filename, file_sudo.file_type),
+            signing.url_filename(filename, file_type),
         )
 
     # === BUSINESS METHODS: check messages === #

@@ -98,7 +98,10 @@ class ProductProduct(models.Model):
                         area,
                     ),
                 )
+                per_line = template._gelato_order_print_areas()
                 for area in areas:
+                    if area in per_line:
+                        continue  # the order line brings it (gelato.line.print.file)
                     if (variant.id, template.id, area) in covered or (
                         0,
                         template.id,
@@ -161,12 +164,13 @@ class ProductProduct(models.Model):
         """The print files of this variant as Gelato's ``items[].files`` wants them.
 
         URLs are absolute, signed and expiring (see ``gelato.print.file``); made for ``line``
-        (a ``sale.order.line``), they stop working once Gelato has printed it.
+        (a ``sale.order.line``), they stop working once Gelato has printed it. The line's own
+        files (``gelato.line.print.file``) win over the product's on their print area.
 
         :return: ``[{"type": "default"|"back"|..., "url": str}]``, in print area order;
             empty for a product that is not a Gelato product or has no print area.
-        :raise UserError: when a print file is missing (same message as
-            :meth:`_gelato_check_orderable`).
+        :raise UserError: when a print file is missing: the product's (same message as
+            :meth:`_gelato_check_orderable`) or one the order line must bring.
         """
         self.ensure_one()
         self._gelato_check_orderable()
@@ -185,13 +189,34 @@ class ProductProduct(models.Model):
                 ]
             )
         )
+        per_line = template._gelato_order_print_areas()
         by_area = {}
         for file in files.sorted(lambda f: bool(f.product_id)):  # the variant's own file wins
-            by_area[file.placement_id.print_area] = file
-        sequence = {p.print_area: p.sequence for p in template.gelato_placement_ids}
+            if file.placement_id.print_area not in per_line:  # those come with the line only
+                by_area[file.placement_id.print_area] = file
+        if line:
+            for file in line.sudo().gelato_line_file_ids:  # the line's own file wins
+                if file.check_state != "error":
+                    by_area[file.print_area] = file
+        placements = {p.print_area: p for p in template.gelato_placement_ids}
         areas = sorted(
-            variant_sudo.gelato_placements or {}, key=lambda a: (sequence.get(a, 1000), a)
+            variant_sudo.gelato_placements or {},
+            key=lambda a: (placements[a].sequence if a in placements else 1000, a),
         )
+        missing = [area for area in areas if area not in by_area]
+        if missing:
+            raise UserError(
+                self.env._(
+                    "%(product)s on order %(order)s has no print file of its own yet for: "
+                    "%(placements)s. It comes with the order (personalisation or remote "
+                    "storage); the order waits for it.",
+                    product=self.display_name,
+                    order=line.order_id.name if line else "",
+                    placements=", ".join(
+                        placements[a].name if a in placements else a for a in missing
+                    ),
+                )
+            )
         return [
             {"type": area, "url": by_area[area]._gelato_get_public_url(line=line)} for area in areas
         ]

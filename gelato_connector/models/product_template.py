@@ -109,6 +109,20 @@ class ProductTemplate(models.Model):
 
     # === BUSINESS METHODS: orderability === #
 
+    def _gelato_order_print_areas(self):
+        """The print areas whose file comes with each order line rather than from the product
+        (``gelato.line.print.file``): made by the customer, found in the merchant's storage.
+
+        The product needs no print file there to be ordered (one it has is not used there: a
+        product keeps fallback files only on the other areas); the order is sent once its line
+        has one. Features extend this (the core has none).
+
+        :return: Gelato print area names (e.g. ``{"default"}``).
+        :rtype: set[str]
+        """
+        self.ensure_one()
+        return set()
+
     def _gelato_check_publishable(self):
         """Raise when a Gelato product cannot be sold online yet (a variant lacks files).
 

@@ -51,6 +51,14 @@ class SaleOrder(models.Model):
         readonly=True,
         help="The order(s) at Gelato: several when Gelato splits the order between facilities.",
     )
+    gelato_line_file_ids = fields.One2many(
+        string="Order Print Files",
+        comodel_name="gelato.line.print.file",
+        inverse_name="order_id",
+        copy=False,
+        readonly=True,
+        help="Print files made for this order's lines (personalisation, remote storage).",
+    )
     gelato_fulfillment_status = fields.Selection(
         string="Gelato Status",
         selection=const.FULFILLMENT_STATUSES,

@@ -1,3 +1,4 @@
+import base64
 import logging
 
 from odoo import api, fields, models
@@ -52,6 +53,15 @@ class SaleOrderLine(models.Model):
         inverse_name="sale_line_id",
         copy=False,
         readonly=True,
+    )
+    gelato_line_file_ids = fields.One2many(
+        string="Gelato Line Print Files",
+        comodel_name="gelato.line.print.file",
+        inverse_name="sale_line_id",
+        copy=False,
+        readonly=True,
+        help="Print files made for this line (personalisation, remote storage): on their print "
+        "area they replace the product's file.",
     )
     gelato_tracking_summary = fields.Char(
         string="Tracking", compute="_compute_gelato_tracking_summary"
@@ -146,6 +156,35 @@ class SaleOrderLine(models.Model):
             and self.product_id.type == "consu"
             and not self.product_id.gelato_is_product
         )
+
+    def _gelato_attach_print_file(self, print_area, raw, filename, source, source_ref=False):
+        """Give the line its own print file on ``print_area`` (replacing the one it had).
+
+        :param bytes raw: the file.
+        :param str source: ``gelato.line.print.file``'s ``source`` (storage, personalization...).
+        :return: the ``gelato.line.print.file``.
+        :raise ValidationError: when the file cannot be printed there (the check's reasons).
+        """
+        self.ensure_one()
+        values = {
+            "datas": base64.b64encode(raw),
+            "filename": filename,
+            "source": source,
+            "source_ref": source_ref,
+        }
+        Files = self.env["gelato.line.print.file"].sudo()  # sudo: features run as OdooBot
+        existing = Files.search(
+            [("sale_line_id", "=", self.id), ("print_area", "=", print_area)], limit=1
+        )
+        if existing:
+            existing.write(values)
+            return existing
+        return Files.create(dict(values, sale_line_id=self.id, print_area=print_area))
+
+    def _gelato_prepare_files_payload(self):
+        """Gelato's ``items[].files`` for this line: its own files, the product's elsewhere."""
+        self.ensure_one()
+        return self.product_id._gelato_prepare_files_payload(line=self)
 
     def _gelato_quantity(self, strict=True):
         """The line's quantity in the product's unit, as Gelato's whole ``quantity``.

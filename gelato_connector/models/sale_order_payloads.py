@@ -50,7 +50,7 @@ class SaleOrder(models.Model):
                     "itemReferenceId": str(line.id),
                     "productUid": product.gelato_product_uid,
                     # Links made for the line: they stop working once Gelato printed it.
-                    "files": product._gelato_prepare_files_payload(line=line),
+                    "files": line._gelato_prepare_files_payload(),
                     "quantity": line._gelato_quantity(),
                 }
             )
