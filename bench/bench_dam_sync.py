@@ -54,10 +54,10 @@ class Counter:
         original = self.cr.execute
 
         def execute(query, params=None, log_exceptions=True):
-            text = str(query)
+            text = getattr(query, "code", None) or str(query)  # odoo.tools.SQL or a string
             if WRITE.match(text):
                 self.writes += 1
-                if ASSET_TABLES.search(text.split("(", 1)[0] + text[:120]):
+                if ASSET_TABLES.search(text[:120]):
                     self.asset_writes += 1
             return original(query, params, log_exceptions)
 

@@ -68,10 +68,10 @@ def normalise(media):
         "extension": extension,
         "file_name": "%s.%s" % (name, extension) if extension else name,
         "modified": modified,
-        # The original changes its size or pixels when replaced; metadata edits (the backlink
-        # written back) change dateModified only: those are not downloaded again.
-        "fingerprint": "%s|%s|%s|%s"
-        % (media.get("fileSize"), media.get("width"), media.get("height"), extension),
+        # Bynder's listing has no file version or checksum (a new original of the same size
+        # and pixels is possible): any change is downloaded, and the file is written only when
+        # its checksum changed (a metadata edit, the backlink written back, costs a download).
+        "fingerprint": "%s|%s" % (media.get("dateModified"), media.get("fileSize")),
         "thumbnail_url": thumbnails.get("thul") or thumbnails.get("mini") or "",
         "tags": [str(t) for t in media.get("tags") or [] if isinstance(t, str)],
     }

@@ -103,11 +103,13 @@ def raise_for_status(response):
     return response
 
 
-def download(session, url, max_bytes=const.DOWNLOAD_MAX_BYTES, **kwargs):
-    """GET ``url`` streamed; the body, refused past ``max_bytes``.
+def download(session, url, max_bytes=None, **kwargs):
+    """GET ``url`` streamed; the body, refused past ``max_bytes`` (default
+    :data:`const.DOWNLOAD_MAX_BYTES`).
 
     :raise DamError: ``too_big`` (not retryable), or what :func:`with_retries` raises.
     """
+    max_bytes = max_bytes or const.DOWNLOAD_MAX_BYTES
 
     def call():
         with session.get(url, stream=True, **kwargs) as response:

@@ -396,7 +396,14 @@ class GelatoDam(models.Model):
         log = self.env["gelato.dam.sync.log"].create(
             {"dam_id": self.id, "full": full or self._gelato_dam_reconcile_due()}
         )
-        stats = {"imported": 0, "updated": 0, "archived": 0, "failed": 0, "remaining": 0}
+        stats = {
+            "imported": 0,
+            "updated": 0,
+            "unchanged": 0,
+            "archived": 0,
+            "failed": 0,
+            "remaining": 0,
+        }
         details = []
         client = None
         try:

@@ -1,4 +1,5 @@
 import base64
+import hashlib
 import logging
 
 from odoo import api, fields, models
@@ -43,6 +44,7 @@ class GelatoDamAsset(models.Model):
     )
     file_data = fields.Binary(string="File", attachment=True, readonly=True)
     file_size = fields.Integer(string="Size (bytes)", readonly=True)
+    file_checksum = fields.Char(readonly=True, help="Technical: SHA-256 of the file.")
     fingerprint = fields.Char(
         readonly=True,
         help="Technical: what the DAM's listing says of the file (size, pixels, version): the "
@@ -198,8 +200,9 @@ class GelatoDamAsset(models.Model):
     def _gelato_dam_import(self, dam, client, item):
         """Download, check and store one new or changed file (and its product's print file).
 
-        :return: ``(outcome, message)``: outcome ``imported``, ``updated`` or ``failed`` (the
-            file is kept with the reason it cannot be used); message for the run's details.
+        :return: ``(outcome, message)``: outcome ``imported``, ``updated``, ``unchanged`` (the
+            same file again: nothing but its dates written) or ``failed`` (the file is kept with
+            the reason it cannot be used); message for the run's details.
         :raise DamError: when the DAM cannot be used any more (network, rate limit, refused
             credentials): the run stops and resumes later.
         """
@@ -219,12 +222,16 @@ class GelatoDamAsset(models.Model):
             reason = dam._gelato_dam_error_message(error)
             vals.update(check_state="error", check_message=reason, file_data=False, file_size=0)
         else:
+            checksum = hashlib.sha256(data).hexdigest()
+            if asset and asset.file_data and asset.file_checksum == checksum:
+                return asset._gelato_dam_same_file(vals)
             result = print_files.check_print_file(data, item["file_name"])
             PrintFile = self.env["gelato.print.file"]
             errors = PrintFile._gelato_check_messages(result, levels=("error",))
             vals.update(
                 file_data=base64.b64encode(data),
                 file_size=len(data),
+                file_checksum=checksum,
                 check_state={"ok": "ok", "warning": "warning"}.get(result["status"], "error"),
                 check_message="\n".join(errors or PrintFile._gelato_check_messages(result))
                 or False,
@@ -258,6 +265,20 @@ class GelatoDamAsset(models.Model):
         if reason:
             return "failed", reason
         return ("imported" if created else "updated"), None
+
+    def _gelato_dam_same_file(self, vals):
+        """The DAM answered the file already imported: only its metadata is written (and it
+        leaves the archive when it carries the tag again)."""
+        self.ensure_one()
+        outcome = (
+            "updated" if self.name != vals["name"] or self.state == "archived" else "unchanged"
+        )
+        if self.state == "archived":
+            vals = dict(
+                vals, state="ready" if self.product_id else "to_configure", archived_reason=False
+            )
+        self.write(vals)
+        return outcome, None
 
     def _gelato_dam_update_print_file(self):
         """Put the asset's new file on its configured product's print file.

@@ -164,11 +164,14 @@ class TestDamConfigure(DamConfigureMixin, GelatoHttpCase):
         key = "metaproperty.%s" % dam_fake.BYNDER_BACKLINK_PROPERTY["id"]
         self.assertEqual(self.bynder.hook("backlinks"), {"P1": {key: asset.checkout_url}})
         self.assertFalse(asset.backlink_pending)
-        # Writing it dated the asset in Bynder: the next run downloads nothing again.
-        downloads = self.bynder.counters()["download"]
+        # Writing it dated the asset in Bynder: the next run sees the same file (no write)
+        # and does not write the link again.
+        print_file = asset.product_id.product_tmpl_id.gelato_print_file_ids
+        write_date = print_file.write_date
         log = asset.dam_id._gelato_dam_sync()
-        self.assertEqual(self.bynder.counters()["download"], downloads)
-        self.assertEqual(log.imported + log.failed, 0)
+        self.assertEqual((log.imported, log.updated, log.failed), (0, 0, 0))
+        self.assertEqual(print_file.write_date, write_date)
+        self.assertEqual(self.bynder.counters()["modify"], 1)
 
     def test_backlink_written_by_the_next_sync_when_the_dam_was_down_webdam(self):
         asset = self.imported("webdam", backlink_enabled=True, backlink_field="customfield1")

@@ -11,6 +11,17 @@ from odoo.addons.gelato_connector_dam.lib import const
 from .common import TAG, DamServersMixin, dam_fake, poster_png, small_jpeg
 
 
+def stored_png(color):
+    """A PNG whose size does not depend on its colour (not compressed)."""
+    import io
+
+    from PIL import Image
+
+    output = io.BytesIO()
+    Image.new("RGB", (200, 200), color).save(output, "PNG", compress_level=0)
+    return output.getvalue()
+
+
 class DamSyncCases(DamServersMixin):
     """The same behaviour for both DAMs (``kind`` set by the subclasses)."""
 
@@ -71,6 +82,18 @@ class DamSyncCases(DamServersMixin):
         )
         self.assertTrue(self.asset(dam, "A4"))
 
+    def test_a_new_file_of_the_same_size_is_imported(self):
+        dam = self.make_dam(self.kind)
+        server = self._seed(dam)
+        dam.action_sync_now()
+        red, blue = stored_png((200, 0, 0)), stored_png((0, 0, 200))
+        self.assertEqual(len(red), len(blue))
+        server.put_asset("A1", red, name="Summer poster", tags=[TAG])
+        dam._gelato_dam_sync()
+        server.put_asset("A1", blue, name="Summer poster", tags=[TAG])
+        dam._gelato_dam_sync()
+        self.assertEqual(base64.b64decode(self.asset(dam, "A1").file_data), blue)
+
     def test_tag_removed_or_deleted_archives_never_deletes(self):
         dam = self.make_dam(self.kind)
         server = self._seed(dam)
@@ -106,6 +129,28 @@ class DamSyncCases(DamServersMixin):
         server.put_asset("BAD", poster_png(), name="Broken", tags=[TAG])
         dam._gelato_dam_sync()
         self.assertIn(asset.check_state, ("ok", "warning"))
+
+    def test_a_file_over_the_size_limit_is_not_stored(self):
+        dam = self.make_dam(self.kind)
+        self._seed(dam)
+        with patch.object(const, "DOWNLOAD_MAX_BYTES", 1000):
+            dam.action_sync_now()
+        poster, logo = self.asset(dam, "A1"), self.asset(dam, "A2")
+        self.assertEqual(poster.check_state, "error")
+        self.assertFalse(poster.file_data)
+        self.assertIn("larger than", poster.check_message)
+        self.assertIn(logo.check_state, ("ok", "warning"), "a small file is imported")
+        self.assertEqual(dam._gelato_dam_last_log().failed, 1)
+
+    def test_a_long_run_stops_on_time_and_the_cron_continues_it(self):
+        dam = self.make_dam(self.kind)
+        self._seed(dam)
+        with patch.object(const, "SYNC_BATCH_SIZE", 1):
+            log = dam._gelato_dam_sync(full=True, time_budget=1e-9)
+            self.assertEqual((log.state, log.imported, log.remaining), ("done", 1, 1))
+            self.env["gelato.dam"]._cron_gelato_dam_sync()
+        self.assertEqual(len(self.assets(dam)), 2)
+        self.assertEqual(dam._gelato_dam_last_log().remaining, 0)
 
     def test_429_with_retry_after_is_waited_for(self):
         dam = self.make_dam(self.kind)
