@@ -1,5 +1,7 @@
 import base64
+from pathlib import Path
 
+from odoo import modules
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import new_test_user, tagged
 
@@ -103,6 +105,34 @@ class TestDamConfigure(DamConfigureMixin, GelatoHttpCase):
         self.assertTrue(self.bynder.hook("backlinks"), "the backlink is written for them too")
         with self.assertRaises(AccessError):
             asset.dam_id.read(["name"])
+
+    def test_neutralize_blanks_secrets_and_stops_syncing_and_old_links(self):
+        asset = self.imported(
+            "bynder",
+            bynder_auth="client_credentials",
+            client_id=dam_fake.CLIENT_ID,
+            client_secret=dam_fake.CLIENT_SECRET,
+            backlink_enabled=True,
+            backlink_field="OdooCheckout",
+        )
+        self.configure(asset).action_confirm()
+        dam = asset.dam_id
+        signature = asset.checkout_url.rsplit("/", 1)[1]
+        self.assertTrue(asset._gelato_dam_check_checkout(signature))
+        self.env.flush_all()
+        for module in ("gelato_connector", "gelato_connector_dam"):
+            path = Path(modules.get_module_path(module)) / "data" / "neutralize.sql"
+            self.env.cr.execute(path.read_text())
+        self.env.invalidate_all()
+        self.env.registry.clear_cache()
+        dam_sudo = dam.sudo()
+        self.assertFalse(dam_sudo.client_secret)
+        self.assertFalse(dam_sudo.token_data)
+        self.assertFalse(dam_sudo.active)
+        self.assertFalse(dam_sudo.backlink_enabled)
+        cron = self.env.ref("gelato_connector_dam.ir_cron_gelato_dam_sync")
+        self.assertFalse(cron.active)
+        self.assertFalse(asset._gelato_dam_check_checkout(signature), "production links are dead")
 
     def test_a_file_too_small_for_the_print_area_is_refused(self):
         asset = self.imported(content=small_jpeg(), ext="jpg")
