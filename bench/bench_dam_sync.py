@@ -134,7 +134,7 @@ def run(env, bench, server):
         measure(env, server, lambda: small._gelato_dam_sync(commit=False)) for _ in range(ROUNDS)
     ]
 
-    server.hook("bulk", {"count": ASSETS, "tag": TAG, "content": png, "prefix": "A"})
+    server.hook("bulk", {"count": ASSETS, "tag": TAG, "content": png, "prefix": "A", "step": 3600})
     dam = make_source(env, server, "Large")
     client = dam._gelato_dam_client()
     listing = measure(env, server, lambda: len(list(client.list_tagged(TAG))))

@@ -179,6 +179,9 @@ class Handler(BaseHTTPRequestHandler):
             state.put_asset(data)
         elif path == "bulk":
             content = base64.b64decode(data["content"])
+            # History spread over time (``step`` seconds apart): an incremental listing's
+            # overlap window holds the last few changes, as it would in a real DAM.
+            state.clock += data.get("step", 1) - 1
             for index in range(data["count"]):
                 asset_id = "%s%06d" % (data.get("prefix", "A"), index)
                 state.assets[asset_id] = {
@@ -191,6 +194,7 @@ class Handler(BaseHTTPRequestHandler):
                     "version": 1,
                     "metadata": {},
                 }
+                state.clock += data.get("step", 1) - 1
         elif path.startswith("assets/") and path.endswith("/untag"):
             asset = state.assets[path.split("/")[1]]
             asset["tags"] = [t for t in asset["tags"] if t != data["tag"]]
