@@ -17,6 +17,7 @@ Figures, against baselines measured in the same run:
 - the full listing (Sync now, and once a day: archives what was untagged or deleted).
 """
 
+import base64
 import io
 import os
 import re
@@ -118,15 +119,14 @@ def make_source(env, server, name):
 
 
 def run(env, bench, server):
-    import base64
-
     png = base64.b64encode(tiny_png()).decode()
     print("  %s assets" % ASSETS, flush=True)
 
-    # A small source first (N/10 of history), on its own tag prefix.
-    server.hook(
-        "bulk", {"count": ASSETS // 10, "tag": TAG + "Small", "content": png, "prefix": "S"}
-    )
+    # A small source first (N/10 of history), on its own tag. Assets changed an hour apart (a
+    # year of history for 10,000): the overlap window of an incremental listing holds the last
+    # changes only, as it would in a real DAM.
+    small_bulk = {"count": ASSETS // 10, "tag": TAG + "Small", "content": png, "prefix": "S"}
+    server.hook("bulk", dict(small_bulk, step=3600))
     small = make_source(env, server, "Small")
     small.tag = TAG + "Small"
     small._gelato_dam_sync(full=True, commit=False)
