@@ -11,7 +11,7 @@ variables ``SCREENSHOTS_URL``, ``SCREENSHOTS_DB``, ``SCREENSHOTS_LOGIN``,
 
 - the demo mug (synchronised from the sandbox template at install: two variants, a print
   area and its print file; ``--product`` takes another);
-- a quotation of it for a demo customer in Stockholm with *Standard Delivery* (rated
+- a quotation of it for a demo customer in Stockholm with *Standard Shipping* (rated
   by Gelato), confirmed; the script waits until the send job has placed it at the sandbox,
   and has the sandbox ship it (its webhooks bring the statuses and the tracking code back).
   A company that talks to the real Gelato is refused: the order would be a real one;

@@ -69,25 +69,46 @@ class DeliveryCarrier(models.Model):
         fulfilment facility) of the cheapest method of this carrier's service level.
 
         :param sale.order order: the order to ship.
-        :return: ``{'success', 'price', 'error_message', 'warning_message'}``; never raises.
+        :return: ``{'success', 'price', 'error_message', 'warning_message',
+            'gelato_delivery_estimate'}`` (the last: the delivery time as shoppers read it at
+            checkout, or False); never raises.
         """
         self.ensure_one()
         try:
-            price, warning = self._gelato_quote_rate(order)
+            price, min_days, max_days = self._gelato_quote_rate(order)
         except UserError as error:
             return {
                 "success": False,
                 "price": 0.0,
                 "error_message": error.args[0],
                 "warning_message": False,
+                "gelato_delivery_estimate": False,
             }
-        return {"success": True, "price": price, "error_message": False, "warning_message": warning}
+        warning = estimate = False
+        if max_days:
+            warning = self.env._(
+                "Gelato estimates delivery in %(min)s to %(max)s days.",
+                min=min_days or max_days,
+                max=max_days,
+            )
+            estimate = (
+                self.env._("Delivered in %(min)s-%(max)s days", min=min_days, max=max_days)
+                if min_days and min_days != max_days
+                else self.env._("Delivered in %(max)s days", max=max_days)
+            )
+        return {
+            "success": True,
+            "price": price,
+            "error_message": False,
+            "warning_message": warning,
+            "gelato_delivery_estimate": estimate,
+        }
 
     def _gelato_quote_rate(self, order):
         """The rate of this carrier for ``order``, quoted by Gelato.
 
-        :return: ``(price, warning)``: the price in the order's currency and a note on the
-            delivery time (or False).
+        :return: ``(price, min_days, max_days)``: the price in the order's currency and
+            Gelato's delivery time in days (None when Gelato gave none).
         :raise UserError: with a readable reason (address to fix, level not available, Gelato
             down or refusing).
         """
@@ -127,14 +148,7 @@ class DeliveryCarrier(models.Model):
                     currency=currency_code,
                 )
             )
-        warning = False
-        if max_days:
-            warning = self.env._(
-                "Gelato estimates delivery in %(min)s to %(max)s days.",
-                min=min_days,
-                max=max_days,
-            )
-        return order.currency_id.round(price), warning
+        return order.currency_id.round(price), min_days, max_days
 
     def _gelato_get_quotes(self, order, payload):
         """Gelato's quotes for ``payload``: a recent answer to the same request when there is

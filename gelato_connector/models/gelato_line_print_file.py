@@ -69,9 +69,16 @@ class GelatoLinePrintFile(models.Model):
     color_mode = fields.Char(string="Colour Mode", readonly=True)
     check_state = fields.Selection(
         string="Check",
-        selection=[("ok", "Ready"), ("warning", "Warning"), ("error", "Unusable")],
+        # "Not checked yet": a file being uploaded, until it is saved (every saved file is
+        # checked, see create and write).
+        selection=[
+            ("unchecked", "Not checked yet"),
+            ("ok", "Ready"),
+            ("warning", "Warning"),
+            ("error", "Unusable"),
+        ],
         readonly=True,
-        default="ok",
+        default="unchecked",
     )
     check_message = fields.Text(string="Check Details", readonly=True)
 

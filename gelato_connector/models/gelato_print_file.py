@@ -75,9 +75,16 @@ class GelatoPrintFile(models.Model):
     color_mode = fields.Char(string="Colour Mode", readonly=True)
     check_state = fields.Selection(
         string="Check",
-        selection=[("ok", "Ready"), ("warning", "Warning"), ("error", "Unusable")],
+        # "Not checked yet": a file being uploaded, until it is saved (every saved file is
+        # checked, see create and write).
+        selection=[
+            ("unchecked", "Not checked yet"),
+            ("ok", "Ready"),
+            ("warning", "Warning"),
+            ("error", "Unusable"),
+        ],
         readonly=True,
-        default="ok",
+        default="unchecked",
         help="Unusable: the print area changed and the file no longer fits; upload a new one.",
     )
     check_message = fields.Text(string="Check Details", readonly=True)

@@ -65,6 +65,11 @@ class GelatoWebhookEvent(models.Model):
     )
     message = fields.Char(readonly=True, help="Why the event was ignored, failed or waits.")
     payload = fields.Text(readonly=True)
+    payload_display = fields.Text(
+        string="Payload (formatted)",
+        compute="_compute_payload_display",
+        help="The event as Gelato sent it, indented for reading.",
+    )
     attempt_count = fields.Integer(
         readonly=True, help="Times Gelato could not be asked about the event's order."
     )
@@ -92,6 +97,18 @@ class GelatoWebhookEvent(models.Model):
         tools.create_index(
             self.env.cr, "gelato_webhook_event_create_date_idx", self._table, ["create_date"]
         )
+
+    # === COMPUTE METHODS === #
+
+    @api.depends("payload")
+    def _compute_payload_display(self):
+        for event in self:
+            try:
+                event.payload_display = json.dumps(
+                    json.loads(event.payload or "null"), indent=2, ensure_ascii=False
+                )
+            except ValueError:
+                event.payload_display = event.payload
 
     # === BUSINESS METHODS: AUTHENTICATION === #
 

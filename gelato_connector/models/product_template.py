@@ -100,10 +100,16 @@ class ProductTemplate(models.Model):
         message = self._gelato_describe_sync(result)
         if not result["changes"]:
             message = " ".join(filter(None, [self.env._("Already up to date."), message]))
+        # Something to look at (a preview not fetched, print files removed): a warning, kept
+        # on screen, not a green toast that carries a failure.
+        warned = bool(result["notes"])
         return _notification(
-            self.env._("Synchronized with Gelato"),
+            self.env._("Synchronized with Gelato, with warnings")
+            if warned
+            else self.env._("Synchronized with Gelato"),
             message,
-            "success",
+            "warning" if warned else "success",
+            sticky=warned,
             next_action={"type": "ir.actions.client", "tag": "soft_reload"},
         )
 

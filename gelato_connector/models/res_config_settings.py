@@ -64,8 +64,13 @@ class ResConfigSettings(models.TransientModel):
         self.company_id._gelato_generate_webhook_secret()
 
     def action_gelato_test_connection(self):
-        """Call Gelato with the saved API key and tell the user what happened."""
+        """Save the settings, call Gelato with the API key and tell the user what happened.
+
+        One click after pasting a key: the button skips the unsaved-changes dialog
+        (``noSaveDialog``), so the settings are applied here before the key is tried.
+        """
         self.ensure_one()
+        self.execute()
         try:
             count = self.company_id._gelato_test_connection()
         except GelatoApiError as error:

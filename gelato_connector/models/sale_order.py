@@ -67,6 +67,12 @@ class SaleOrder(models.Model):
         help="Gelato's fulfilment status; for a split order, the least advanced part (or the "
         "part that needs attention).",
     )
+    gelato_merchant_status = fields.Char(
+        string="Gelato",
+        compute="_compute_gelato_merchant_status",
+        help="Where the order stands with Gelato in one word: the step in Odoo until it is "
+        "sent, then Gelato's own status (both in detail in the Gelato tab).",
+    )
     gelato_min_delivery_date = fields.Date(
         string="Gelato Delivery From", compute="_compute_gelato_fulfillment", store=True
     )
@@ -107,6 +113,18 @@ class SaleOrder(models.Model):
             max_dates = [d for d in placed.mapped("max_delivery_date") if d]
             order.gelato_min_delivery_date = min(min_dates) if min_dates else False
             order.gelato_max_delivery_date = max(max_dates) if max_dates else False
+
+    @api.depends("gelato_state", "gelato_fulfillment_status")
+    def _compute_gelato_merchant_status(self):
+        states = dict(self._fields["gelato_state"]._description_selection(self.env))
+        statuses_ = dict(self._fields["gelato_fulfillment_status"]._description_selection(self.env))
+        for order in self:
+            if order.gelato_state == "sent" and order.gelato_fulfillment_status:
+                order.gelato_merchant_status = statuses_[order.gelato_fulfillment_status]
+            elif order.gelato_state == "sent":
+                order.gelato_merchant_status = self.env._("At Gelato")
+            else:
+                order.gelato_merchant_status = states.get(order.gelato_state, False)
 
     # === ONCHANGE METHODS === #
 
@@ -310,9 +328,20 @@ class SaleOrder(models.Model):
                         "and shipping), because Gelato makes and ships the whole order. Sell "
                         "%(products)s in a separate order.",
                         products=", ".join(foreign.product_id.mapped("display_name")),
-                        order=order.name or self.env._("this order"),
+                        order=order._gelato_order_label(),
                     )
                 )
+
+    def _gelato_order_label(self):
+        """How messages name the order: its number once confirmed, "this quotation" before.
+
+        A quotation being created already has the next number, which a refused save never
+        uses: "S00042 cannot..." would name an order that does not exist.
+        """
+        self.ensure_one()
+        if self.state == "sale" and self.name:
+            return self.name
+        return self.env._("this quotation")
 
     def _gelato_check_before_confirm(self):
         """Everything Gelato needs, checked before a Gelato order is confirmed.

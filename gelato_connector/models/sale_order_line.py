@@ -1,6 +1,8 @@
 import base64
 import logging
 
+from markupsafe import Markup, escape
+
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import float_is_zero
@@ -63,8 +65,11 @@ class SaleOrderLine(models.Model):
         help="Print files made for this line (personalisation, remote storage): on their print "
         "area they replace the product's file.",
     )
-    gelato_tracking_summary = fields.Char(
-        string="Tracking", compute="_compute_gelato_tracking_summary"
+    gelato_tracking_summary = fields.Html(
+        string="Tracking",
+        compute="_compute_gelato_tracking_summary",
+        sanitize=False,  # built here from escaped values, links only to http(s) addresses
+        help="The parcels' tracking codes, each a link to the carrier's tracking page.",
     )
     gelato_min_delivery_date = fields.Date(
         string="Gelato Delivery From", related="gelato_order_id.min_delivery_date"
@@ -75,12 +80,17 @@ class SaleOrderLine(models.Model):
 
     # === COMPUTE METHODS === #
 
-    @api.depends("gelato_tracking_ids.tracking_code")
+    @api.depends("gelato_tracking_ids.tracking_code", "gelato_tracking_ids.tracking_url")
     def _compute_gelato_tracking_summary(self):
         for line in self:
-            line.gelato_tracking_summary = ", ".join(
-                line.gelato_tracking_ids.mapped("tracking_code")
-            )
+            parts = [
+                Markup('<a href="%s" target="_blank" rel="noopener noreferrer">%s</a>')
+                % (tracking.tracking_url, tracking.tracking_code)
+                if is_web_url(tracking.tracking_url or "")
+                else escape(tracking.tracking_code)
+                for tracking in line.gelato_tracking_ids
+            ]
+            line.gelato_tracking_summary = Markup(", ").join(parts) if parts else False
 
     @api.depends("product_id.gelato_is_product")
     def _compute_qty_delivered_method(self):
@@ -117,6 +127,34 @@ class SaleOrderLine(models.Model):
         if "product_id" in vals or "display_type" in vals:
             self.order_id._gelato_check_mixed_goods()
         return res
+
+    # === ONCHANGE METHODS === #
+
+    @api.onchange("product_id")
+    def _onchange_product_id_gelato_mixed_goods(self):
+        """Warn as soon as a line would mix Gelato products with other goods (the save is
+        refused, see :meth:`SaleOrder._gelato_check_mixed_goods`)."""
+        order = self.order_id
+        if not self.product_id or order._gelato_allows_mixed_goods():
+            return None
+        others = order.order_line - self
+        if self._gelato_is_other_goods() and any(line._gelato_is_gelato_line() for line in others):
+            message = self.env._(
+                "%(product)s cannot be added to this quotation: it holds Gelato products, and "
+                "Gelato makes and ships the whole order. Sell %(product)s in a separate order.",
+                product=self.product_id.display_name,
+            )
+        elif self._gelato_is_gelato_line() and any(
+            line._gelato_is_other_goods() for line in others
+        ):
+            message = self.env._(
+                "%(product)s is made and shipped by Gelato: it cannot join the other goods of "
+                "this quotation. Sell it in a separate order.",
+                product=self.product_id.display_name,
+            )
+        else:
+            return None
+        return {"warning": {"title": self.env._("Gelato products only"), "message": message}}
 
     # === BUSINESS METHODS === #
 

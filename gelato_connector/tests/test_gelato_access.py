@@ -140,6 +140,13 @@ class TestGelatoAccess(GelatoSendMixin, GelatoHttpCase):
         self.assertEqual(created.tracking_url, "https://track.example/TRK2")
         with self.assertRaises(ValidationError):
             created.sudo().tracking_url = "data:text/html,<script>alert(1)</script>"
+        # On the order line: the web link is a link, the code without one plain (escaped) text.
+        line._gelato_add_tracking("<b>TRK4</b>")
+        line.invalidate_recordset(["gelato_tracking_summary"])
+        summary = str(line.gelato_tracking_summary)
+        self.assertIn('TRK1, <a href="https://track.example/TRK2" target="_blank"', summary)
+        self.assertIn("&lt;b&gt;TRK4&lt;/b&gt;", summary)
+        self.assertNotIn("javascript:", summary)
 
     def test_a_child_company_does_not_see_its_parents_gelato_orders(self):
         order = self._sent_order(self.salesman)

@@ -30,8 +30,8 @@ class TestGelatoDelivery(GelatoOrderMixin, GelatoTransactionCase):
         )
 
     def test_data_records_are_the_seed_methods(self):
-        self.assertEqual(self.standard.name, "Standard Delivery")
-        self.assertEqual(self.express.name, "Express Delivery")
+        self.assertEqual(self.standard.name, "Standard Shipping")
+        self.assertEqual(self.express.name, "Express Shipping")
         self.assertEqual(
             (self.standard.delivery_type, self.standard.gelato_service_level),
             ("gelato", "standard"),
@@ -69,7 +69,7 @@ class TestGelatoDelivery(GelatoOrderMixin, GelatoTransactionCase):
         result = self.express.rate_shipment(order)
         self.assertFalse(result["success"])
         self.assertEqual(result["price"], 0.0)
-        self.assertIn("Express Delivery is not available to Iceland", result["error_message"])
+        self.assertIn("Express Shipping is not available to Iceland", result["error_message"])
         self.assertIn("Gelato Poster", result["error_message"])
         self.assertTrue(self.standard.rate_shipment(order)["success"])
 

@@ -35,6 +35,29 @@ class TestGelatoGuardRails(GelatoOrderMixin, GelatoTransactionCase):
         self.assertIn("holds only Gelato products", message)
         self.assertIn("separate order", message)
 
+    def test_the_quotation_warns_when_the_line_is_added_and_names_no_made_up_number(self):
+        order = self._gelato_quotation()
+        new_line = self.env["sale.order.line"].new({"order_id": order.id})
+        new_line.product_id = self.ordinary_product
+        result = new_line._onchange_product_id_gelato_mixed_goods()
+        self.assertEqual(result["warning"]["title"], "Gelato products only")
+        self.assertIn(
+            "Warehouse mug cannot be added to this quotation", result["warning"]["message"]
+        )
+        # The save is refused with the same wording: a quotation's number is not cited.
+        with self.assertRaises(ValidationError) as capture:
+            self.env["sale.order"].create(
+                {
+                    "partner_id": self.customer.id,
+                    "order_line": [
+                        (0, 0, {"product_id": self.poster.id}),
+                        (0, 0, {"product_id": self.ordinary_product.id}),
+                    ],
+                }
+            )
+        self.assertIn("cannot be added to this quotation", capture.exception.args[0])
+        self.assertNotRegex(capture.exception.args[0], r"S\d{5}")
+
     def test_adding_a_gelato_product_to_an_ordinary_order_is_refused(self):
         order = self.env["sale.order"].create(
             {

@@ -31,8 +31,11 @@ class TestGelatoPortal(GelatoSendMixin, GelatoHttpCase):
             self.poster, partner=self.portal_user.partner_id, carrier=self.express
         )
         order.action_confirm()
+        self.assertEqual(order.gelato_merchant_status, "Queued")
         self.run_send_job()
         self.assertEqual(order.gelato_state, "sent")
+        # One status for the merchant: Odoo's step until sent, then Gelato's.
+        self.assertEqual(order.gelato_merchant_status, "Created")
         return order
 
     def test_the_portal_shows_status_tracking_and_estimate(self):
@@ -52,11 +55,28 @@ class TestGelatoPortal(GelatoSendMixin, GelatoHttpCase):
         self.assertEqual(page.status_code, 200)
         status = page.text.split('id="gelato_portal_status"')[1][:300]
         self.assertIn("Shipped", status)
+        self.assertEqual(order.gelato_merchant_status, "Shipped")
         self.assertIn('href="%s"' % tracking.tracking_url.replace("&", "&amp;"), page.text)
         self.assertIn(tracking.tracking_code, page.text)
         estimate = page.text.split('id="gelato_portal_estimate"')[1][:500]
         self.assertIn(format_date(self.env, order.gelato_min_delivery_date), estimate)
         self.assertIn(format_date(self.env, order.gelato_max_delivery_date), estimate)
+        # The shipped mail gives the same window as the portal and the order.
+        template = self.env.ref("gelato_connector.mail_template_gelato_order_shipped")
+        body = template._render_field("body_html", order.ids)[order.id]
+        window = "Estimated delivery: %s - %s." % (
+            format_date(self.env, order.gelato_min_delivery_date),
+            format_date(self.env, order.gelato_max_delivery_date),
+        )
+        self.assertIn(window, " ".join(str(body).split()))
+        # Once delivered, no estimate is shown any more.
+        self.sandbox.admin("orders/%s/advance" % gelato_id, {"to": "delivered"})
+        order.action_gelato_refresh()
+        self.assertEqual(order.gelato_fulfillment_status, "delivered")
+        page = self.url_open("/my/orders/%s" % order.id)
+        self.assertIn("Delivered", page.text.split('id="gelato_portal_status"')[1][:300])
+        self.assertNotIn('id="gelato_portal_estimate"', page.text)
+        self.assertNotIn("expected by", page.text)
         # The list of orders opens too.
         self.assertEqual(self.url_open("/my/orders").status_code, 200)
 

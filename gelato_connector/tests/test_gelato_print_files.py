@@ -94,6 +94,19 @@ class TestPrintFiles(PrintFileFixtures, TransactionCase):
                 )
                 file.unlink()
 
+    def test_a_file_being_uploaded_is_not_shown_ready_before_its_check(self):
+        """Until saved (and so checked), a new file says "Not checked yet", not "Ready"."""
+        new = self.env["gelato.print.file"].new(
+            {"placement_id": self.placement(self.tee, "default").id}
+        )
+        self.assertEqual(new.check_state, "unchecked")
+        labels = dict(self.env["gelato.print.file"]._fields["check_state"].selection)
+        self.assertEqual(labels["unchecked"], "Not checked yet")
+        low = self.upload(
+            self.tee, "default", make_png(pixels(305, 200), pixels(356, 200)), "f.png"
+        )
+        self.assertEqual(low.check_state, "warning")
+
     def test_low_resolution_is_kept_with_a_warning(self):
         files = {
             "png": (make_png(pixels(305, 200), pixels(356, 200)), "front.png"),

@@ -84,6 +84,7 @@ class TestTemplateSyncSandbox(SyncAssertions, GelatoTransactionCase):
         params = self.sync(product)
         self.assertEqual(params["type"], "success", params)
         self.assertTrue(product.gelato_is_product)
+        self.assertTrue(product.image_1920, "the preview, from Gelato's (the sandbox's) images")
         variants = self.variants_by_options(product)
         self.assertEqual(len(variants), 8)
         white_m = variants[(("Color", "White"), ("Size", "M"))]
@@ -156,8 +157,12 @@ class TestTemplateSyncSandbox(SyncAssertions, GelatoTransactionCase):
 
     def test_one_variant_template(self):
         product = self.new_product("poster-30x40-matte", name="poster-30x40-matte")
+        # Gelato's image server fails: synchronised all the same, with a warning that stays
+        # on screen (not a green toast that carries a failure).
+        self.sandbox.fault("500", endpoint="GET /previews/*")
         params = self.sync(product)
-        self.assertEqual(params["type"], "success")
+        self.assertEqual((params["type"], params["sticky"]), ("warning", True))
+        self.assertEqual(params["title"], "Synchronized with Gelato, with warnings")
         self.assertFalse(product.attribute_line_ids, "a one-variant template creates no attribute")
         self.assertEqual(product.product_variant_count, 1)
         self.assertEqual(
@@ -172,7 +177,7 @@ class TestTemplateSyncSandbox(SyncAssertions, GelatoTransactionCase):
         )
         # The title comes from Gelato since the product had none (its name was the template
         # id); Gelato's marketing text is not copied onto order lines (the sales description);
-        # the preview host is unreachable: said, not fatal.
+        # the preview could not be fetched (HTTP 500): said, not fatal.
         self.assertEqual(product.name, "Classic Matte Poster 30x40 cm")
         self.assertFalse(product.description_sale)
         self.assertIn("preview image could not be fetched", params["message"])

@@ -1,5 +1,7 @@
 from pathlib import Path
 
+from lxml import etree
+
 from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import new_test_user, tagged
 
@@ -57,6 +59,39 @@ class TestGelatoSettings(GelatoTransactionCase):
             company.read(["gelato_webhook_secret"])
         admin_values = self.company.read(["gelato_api_key", "gelato_webhook_secret"])[0]
         self.assertTrue(admin_values["gelato_api_key"])
+
+    def test_only_administrators_get_the_secret_and_its_copy_button(self):
+        """The masked secret and its copy button are in the settings form for administrators;
+        the Gelato block (and the secret with it) is dropped for anyone else."""
+        form = self.env.ref("gelato_connector.res_config_settings_view_form")
+        admin_arch = self.env["res.config.settings"]._get_view_cache(view_type="form")["arch"]
+        self.assertIn('widget="CopyClipboardButton"', admin_arch)
+        self.assertIn("noSaveDialog", admin_arch)
+        self.assertIn('name="gelato_webhook_secret"', form.arch)
+        settings_user = new_test_user(
+            self.env, "gelato_erp_manager", groups="base.group_erp_manager,base.group_user"
+        )
+        # What get_view does after its access check (a user without Settings cannot open the
+        # form at all): the arch filtered by the user's groups.
+        arch = etree.fromstring(
+            self.env["res.config.settings"]
+            .with_user(settings_user)
+            ._get_view_cache(view_type="form")["arch"]
+        )
+        other_arch = etree.tostring(
+            self.env["ir.ui.view"].with_user(settings_user)._postprocess_access_rights(arch),
+            encoding="unicode",
+        )
+        self.assertNotIn("gelato_webhook_secret", other_arch)
+        self.assertNotIn("gelato_api_key", other_arch)
+
+    def test_test_connection_saves_what_was_typed_first(self):
+        """One click after pasting a key: the settings are saved, then the key is tried."""
+        self.company.sudo().gelato_api_key = False
+        settings = self.env["res.config.settings"].create({"gelato_api_key": SANDBOX_API_KEY})
+        action = settings.action_gelato_test_connection()
+        self.assertEqual(action["params"]["type"], "success", action["params"]["message"])
+        self.assertEqual(self.company.sudo().gelato_api_key, SANDBOX_API_KEY)
 
     def test_test_connection_reports_success(self):
         action = self._settings().action_gelato_test_connection()

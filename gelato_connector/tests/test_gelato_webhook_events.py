@@ -145,6 +145,9 @@ class TestGelatoWebhookEvents(GelatoSendMixin, GelatoHttpCase):
         event = self.env["gelato.webhook.event"].search([("sale_order_id", "=", order.id)])
         self.assertEqual(event.state, "done")
         self.assertIn("Passed", order.message_ids[0].body)
+        # The event log shows the payload indented for reading, as Gelato sent it.
+        self.assertEqual(json.loads(event.payload_display), json.loads(event.payload))
+        self.assertIn('\n  "event": "order_status_updated"', event.payload_display)
 
     def test_shipped_stores_tracking_and_mails_the_customer_once(self):
         order, lines = self._sent_order()

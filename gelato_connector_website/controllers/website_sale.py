@@ -209,6 +209,20 @@ class GelatoWebsiteSale(Delivery):
         response.set_data(json.dumps(result))
         return response
 
+    # === DELIVERY METHODS === #
+
+    def _order_summary_values(self, order, **kwargs):
+        """Override of `website_sale`: with a Gelato delivery method chosen, the summary says
+        how long Gelato takes to deliver (shown under the method, as the other methods' rates
+        do, see static/src/js/website_sale_delivery_estimate.js). The rate was just quoted for
+        this cart: Gelato's answer is taken again from the quote cache, not asked again."""
+        values = super()._order_summary_values(order, **kwargs)
+        carrier = order.carrier_id
+        if carrier.delivery_type == "gelato":
+            rate = carrier.rate_shipment(order)
+            values["gelato_delivery_estimate"] = rate.get("gelato_delivery_estimate") or False
+        return values
+
     # === PAYMENT === #
 
     def _get_shop_payment_errors(self, order):

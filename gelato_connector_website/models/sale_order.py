@@ -6,6 +6,11 @@ from odoo.exceptions import UserError, ValidationError
 _logger = logging.getLogger(__name__)
 
 
+def _public_name(product):
+    """The product as shoppers know it: its name and variant, without the internal reference."""
+    return product.with_context(display_default_code=False).display_name
+
+
 class SaleOrder(models.Model):
     _inherit = "sale.order"
 
@@ -42,7 +47,7 @@ class SaleOrder(models.Model):
         if product._gelato_orderability_problems():
             return self.env._(
                 "%(product)s cannot be ordered at the moment. Please try again later.",
-                product=product.display_name,
+                product=_public_name(product),
             )
         if self._gelato_allows_mixed_goods():
             return None
@@ -55,7 +60,7 @@ class SaleOrder(models.Model):
                     "%(product)s is printed on demand and shipped on its own: it cannot share "
                     "an order with the other products in your cart. Check out your cart first "
                     "(or remove those products), then order %(product)s.",
-                    product=product.display_name,
+                    product=_public_name(product),
                 )
         elif probe._gelato_is_other_goods() and any(
             line._gelato_is_gelato_line() for line in self.order_line
@@ -64,7 +69,7 @@ class SaleOrder(models.Model):
                 "%(product)s cannot be added to your cart: your cart holds printed-on-demand "
                 "products, which are shipped on their own and ordered separately. Check out "
                 "your cart first, then order %(product)s.",
-                product=product.display_name,
+                product=_public_name(product),
             )
         return None
 
@@ -102,9 +107,9 @@ class SaleOrder(models.Model):
                     "shipped separately: remove %(products)s from your cart and order them "
                     "separately.",
                     products=", ".join(
-                        self.order_line.filtered(
-                            lambda line: line._gelato_is_other_goods()
-                        ).product_id.mapped("display_name")
+                        self.order_line.filtered(lambda line: line._gelato_is_other_goods())
+                        .product_id.with_context(display_default_code=False)
+                        .mapped("display_name")
                     ),
                 )
             )
@@ -117,14 +122,15 @@ class SaleOrder(models.Model):
                         self.env._(
                             "%(product)s cannot be ordered at the moment: remove it from your "
                             "cart.",
-                            product=product.display_name,
+                            product=_public_name(product),
                         )
                     )
         for line in lines:
             if line._gelato_quantity() is None:
                 problems.append(
                     self.env._(
-                        "Order a whole number of %(product)s.", product=line.product_id.display_name
+                        "Order a whole number of %(product)s.",
+                        product=_public_name(line.product_id),
                     )
                 )
         address_problems = self.partner_shipping_id._gelato_get_address_problems()

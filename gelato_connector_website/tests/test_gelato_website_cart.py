@@ -19,13 +19,25 @@ class TestGelatoWebsiteCart(GelatoShopMixin, GelatoHttpCase):
         super().setUp()
         self.authenticate(None, None)  # the website's public user
 
+    def test_the_product_page_promises_no_fixed_shipping_time_for_gelato(self):
+        page = self.url_open(self.shop_tshirt.website_url)
+        self.assertEqual(page.status_code, 200)
+        self.assertIn('id="gelato_product_shipping"', page.text)
+        self.assertIn("estimate for your", page.text)
+        self.assertNotIn("Shipping: 2-3 Business Days", page.text)
+        other = self.url_open(self.ordinary_product.product_tmpl_id.website_url)
+        self.assertIn("Shipping: 2-3 Business Days", other.text, "other products keep Odoo's")
+        self.assertNotIn('id="gelato_product_shipping"', other.text)
+
     def test_other_goods_are_refused_in_a_gelato_cart_with_the_reason(self):
         self.shop_add(self.black_m)
         cart = self.shop_cart()
         self.assertEqual(cart.order_line.product_id, self.black_m)
+        self.ordinary_product.default_code = "VASE_0042"
         result = self.shop_add(self.ordinary_product)
         warning = result["notification_info"]["warning"]
         self.assertIn("Ceramic Vase cannot be added to your cart", warning)
+        self.assertNotIn("VASE_0042", warning, "shoppers see no internal reference")
         self.assertIn("printed-on-demand", warning)
         self.assertFalse(result["line_id"])
         self.assertEqual(cart.order_line.product_id, self.black_m, "the cart is unchanged")

@@ -109,7 +109,9 @@ class TestGelatoWebsitePublish(GelatoShopMixin, GelatoHttpCase):
         template.is_published = True
         # ...then Gelato's template gains white t-shirts, printed front and back.
         action = template.action_gelato_sync_template()
-        self.assertEqual(action["params"]["type"], "success", action["params"]["message"])
+        # Synchronised, and a warning that stays on screen: the product went offline.
+        self.assertEqual(action["params"]["type"], "warning", action["params"]["message"])
+        self.assertTrue(action["params"]["sticky"])
         self.assertFalse(template.is_published)
         self.assertEqual(len(template.product_variant_ids), 8)
         message = action["params"]["message"]

@@ -4,7 +4,7 @@ Each handler takes ``(app, request)`` and returns ``(status, body)``; ``body`` N
 empty answer. Errors are raised as :class:`ApiError`.
 """
 
-from . import pricing
+from . import previews, pricing
 from .errors import ApiError, not_found
 from .validation import invalid, require_object
 
@@ -19,7 +19,7 @@ def get_template(app, request):
     template = app.catalog.templates.get(request.params["templateId"])
     if template is None:
         raise ApiError(404, "Template not found")
-    return 200, template
+    return 200, previews.with_local_previews(template, request.base_url)
 
 
 # === Product === #

@@ -9,8 +9,9 @@ from .errors import ApiError
 class Request:
     """What a handler sees: path parameters, query (first values) and the raw body."""
 
-    def __init__(self, method, path, params, query, body):
+    def __init__(self, method, path, params, query, body, base_url=""):
         self.method = method
+        self.base_url = base_url  # how the client reached the sandbox, e.g. http://127.0.0.1:8070
         self.path = path
         self.params = params
         self.query = query

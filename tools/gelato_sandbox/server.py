@@ -18,11 +18,12 @@ import urllib.parse
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from . import admin, api
+from . import admin, api, previews
 from .catalog import Catalog
 from .errors import ApiError
 from .faults import FaultInjector
 from .orders import OrderStore
+from .previews import PREVIEW_PATH
 from .routing import Request, Router
 from .webhooks import WebhookDispatcher
 
@@ -162,6 +163,8 @@ class Handler(BaseHTTPRequestHandler):
         body = self.rfile.read(length).decode("utf-8", "replace") if length > 0 else ""
         if url.path.startswith("/_sandbox/"):
             self._handle_admin(app, url.path, query, body)
+        elif url.path.startswith(PREVIEW_PATH):
+            self._handle_preview(app, url.path)
         else:
             self._handle_api(app, url.path, query, body)
 
@@ -173,6 +176,24 @@ class Handler(BaseHTTPRequestHandler):
         route, params, known = app.admin.match(self.command, path)
         request = Request(self.command, path, params, query, body)
         self._send(*self._run(app, route, known, request))
+
+    def _handle_preview(self, app, path):
+        """A template's preview image, public like Gelato's image CDN (no API key); faults
+        apply (endpoint ``GET /previews/*``)."""
+        app.count_call("GET %s{file}" % PREVIEW_PATH)
+        fault = app.faults.take(self.command, path, PREVIEW_PATH + "{file}")
+        if fault:
+            self._apply_fault(app, fault)
+            return
+        template_id = path[len(PREVIEW_PATH) :].rsplit(".", 1)[0]
+        if self.command != "GET" or template_id not in app.catalog.templates:
+            self._send(404, {"message": "Not found."})
+            return
+        self._send_raw(200, previews.preview_png(template_id), "image/png")
+
+    def _base_url(self):
+        host = self.headers.get("Host") or "%s:%s" % self.server.server_address[:2]
+        return "http://%s" % host
 
     def _handle_api(self, app, path, query, body):
         route, params, known = app.api.match(self.command, path)
@@ -186,7 +207,7 @@ class Handler(BaseHTTPRequestHandler):
         if not app.key_is_valid(self.headers.get("X-API-KEY")):
             status, answer = 401, INVALID_KEY
         else:
-            request = Request(self.command, path, params, query, body)
+            request = Request(self.command, path, params, query, body, self._base_url())
             status, answer = self._run(app, route, known, request)
         if fault:  # "after": the call took effect, the client won't hear of it properly
             self._apply_fault(app, fault, answer)

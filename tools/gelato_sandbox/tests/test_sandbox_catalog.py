@@ -1,5 +1,7 @@
 """Authentication, routing, templates, product catalog, stock and shipment methods."""
 
+import urllib.request
+
 import pytest
 from sandbox_support import API_KEY, HANGER_UID, MUG_UID, POSTER_UID, SECOND_KEY, TSHIRT_UID, http
 
@@ -71,6 +73,29 @@ def test_templates_have_gelato_shape(sandbox, template_id):
     # All of them are known products: checked in bulk in test_sandbox_fixtures.py.
     first_product = template["variants"][0]["productUid"]
     assert sandbox.api("GET", f"/v3/products/{first_product}").status == 200
+
+
+def test_template_previews_are_served_by_the_sandbox_like_gelatos_cdn(sandbox):
+    template = sandbox.api("GET", "/v1/templates/poster-30x40-matte").body
+    url = template["previewUrl"]
+    assert url == sandbox.base_url + "/previews/poster-30x40-matte.png"
+    # Public like an image CDN: no API key.
+    with urllib.request.urlopen(url, timeout=10) as response:
+        assert response.status == 200
+        assert response.headers["Content-Type"] == "image/png"
+        image = response.read()
+    assert image.startswith(b"\x89PNG\r\n\x1a\n")
+    with urllib.request.urlopen(url, timeout=10) as response:
+        assert response.read() == image, "the same image every time"
+    # Previews that are not the sandbox's (e.g. the documentation's S3 link) are left alone.
+    docs = sandbox.api("GET", f"/v1/templates/{DOCS_TEMPLATE_ID}").body
+    assert docs["previewUrl"].startswith("https://gelato-api-test.s3.")
+    # An unknown template has no preview; faults apply to previews too.
+    assert http("GET", sandbox.base_url + "/previews/nothing.png").status == 404
+    sandbox.admin("POST", "faults", {"kind": "500", "endpoint": "GET /previews/*"})
+    assert http("GET", url).status == 500
+    with urllib.request.urlopen(url, timeout=10) as response:
+        assert response.status == 200
 
 
 def test_unknown_template_is_404(sandbox):

@@ -28,5 +28,27 @@ registry.category("web_tour.tours").add("gelato_product_sync_tour", {
             content: "The product says which print files are missing",
             trigger: ".alert-warning:contains('has no print file for: Front, Back')",
         },
+        {
+            content: "Open the variants from the product's Variants button",
+            trigger: "button.oe_stat_button:contains('Variants')",
+            run: "click",
+        },
+        {
+            content: "Open a white variant",
+            trigger: ".o_list_view .o_data_row:contains('White'):first .o_data_cell:first",
+            run: "click",
+        },
+        {
+            content: "The variant shows its Gelato product UID",
+            trigger: "div[name='gelato_product_uid']:contains('apparel_product')",
+        },
+        {
+            content: "...what it misses before it can be ordered",
+            trigger: ".o_form_view .alert-warning:contains('Not orderable yet'):contains('Front')",
+        },
+        {
+            content: "...and its own print images",
+            trigger: ".o_form_view div[name='gelato_variant_print_file_ids'] .o_list_renderer",
+        },
     ],
 });

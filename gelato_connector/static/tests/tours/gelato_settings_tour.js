@@ -18,9 +18,13 @@ registry.category("web_tour.tours").add("gelato_settings_tour", {
             run: "edit sandbox-test-key",
         },
         {
-            content: "Save the settings",
-            trigger: ".o_form_button_save",
+            content: "Test the connection right away: one click saves and tests",
+            trigger: "button[name='action_gelato_test_connection']",
             run: "click",
+        },
+        {
+            content: "Gelato answered with the sandbox's catalogs (no unsaved-changes dialog)",
+            trigger: ".o_notification:contains('Connected to Gelato')",
         },
         {
             content: "Generate a webhook secret",
@@ -28,13 +32,16 @@ registry.category("web_tour.tours").add("gelato_settings_tour", {
             run: "click",
         },
         {
-            content: "Test the connection",
-            trigger: "button[name='action_gelato_test_connection']",
-            run: "click",
+            content: "The secret stays masked, with a button to copy it into Gelato's form",
+            trigger: "#gelato_webhook input[type='password']:value(/.{20,}/)",
         },
         {
-            content: "Gelato answered with the sandbox's catalogs",
-            trigger: ".o_notification:contains('Connected to Gelato')",
+            content: "The copy button is there for the administrator",
+            trigger: "#gelato_webhook .o_btn_char_copy",
+        },
+        {
+            content: "The webhook URL is shown whole",
+            trigger: "#gelato_webhook div[name='gelato_webhook_url']:contains('/gelato/webhook')",
         },
     ],
 });

@@ -86,22 +86,27 @@ registry.category("web_tour.tours").add("gelato_shop_buy_tshirt_express", {
         {
             content: "Gelato's delivery methods are offered",
             trigger:
-                "#o_delivery_methods:contains('Standard Delivery'):contains('Express Delivery')",
+                "#o_delivery_methods:contains('Standard Shipping'):contains('Express Shipping')",
         },
         {
             content: "Not the other carriers",
             trigger: "#o_delivery_methods:not(:contains('Local Courier'))",
         },
         {
-            content: "Choose Express Delivery",
+            content: "Choose Express Shipping",
             trigger:
-                "#o_delivery_methods [name='o_delivery_method']:contains('Express Delivery') input[name='o_delivery_radio']:not(:disabled)",
+                "#o_delivery_methods [name='o_delivery_method']:contains('Express Shipping') input[name='o_delivery_radio']:not(:disabled)",
             run: "click",
         },
         {
-            content: "Express Delivery is chosen and quoted by Gelato",
+            content: "Express Shipping is chosen and quoted by Gelato",
             trigger:
-                "#o_delivery_methods [name='o_delivery_method']:contains('Express Delivery'):has(input:checked) [name='price']:not(:contains('Select to compute'))",
+                "#o_delivery_methods [name='o_delivery_method']:contains('Express Shipping'):has(input:checked) [name='price']:not(:contains('Select to compute'))",
+        },
+        {
+            content: "Gelato's delivery time for the address is shown under the method",
+            trigger:
+                "#o_delivery_methods [name='o_delivery_method']:contains('Express Shipping') .o_gelato_delivery_estimate:contains(/Delivered in \\d+(-\\d+)? days/)",
         },
         {
             content: "The summary shows the delivery cost",
@@ -177,7 +182,7 @@ registry.category("web_tour.tours").add("gelato_shop_address_too_long", {
         },
         {
             content: "The address is accepted: the delivery methods are next",
-            trigger: "#o_delivery_methods:contains('Express Delivery')",
+            trigger: "#o_delivery_methods:contains('Express Shipping')",
         },
     ],
 });
