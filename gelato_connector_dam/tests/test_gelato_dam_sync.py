@@ -55,6 +55,21 @@ class DamSyncCases(DamServersMixin):
         self.assertTrue(dam.last_sync)
         self.assertEqual(server.counters()["download"], 2)
 
+    def test_listings_are_read_page_by_page(self):
+        dam = self.make_dam(self.kind)
+        server = self._seed(dam)
+        for index in range(4):
+            server.put_asset(
+                "P%d" % index, small_jpeg(), name="Page %d" % index, ext="jpg", tags=[TAG]
+            )
+        with (
+            patch.object(const, "BYNDER_PAGE_LIMIT", 2),
+            patch.object(const, "WEBDAM_PAGE_LIMIT", 2),
+        ):
+            dam.action_sync_now()
+        self.assertEqual(len(self.assets(dam)), 6)
+        self.assertGreaterEqual(server.counters()["listing"], 4, "several pages")
+
     def test_incremental_sync_without_changes_downloads_nothing(self):
         dam = self.make_dam(self.kind)
         server = self._seed(dam)
