@@ -11,9 +11,10 @@ PY=$VENV/bin/python
 ODOO_DEFAULT_SRC=${ODOO_HOME:-/opt/odoo/18.0}
 ODOO_ARCHIVE_URL=https://nightly.odoo.com/18.0/nightly/tgz/odoo_18.0.latest.tar.gz
 
-# The add-on and its bridges: the core (Sales), the web shop (website_sale) and Inventory
-# (sale_stock), and the DAM synchronisation (Bynder, Webdam). `make run` installs them all.
-GELATO_MODULES=gelato_connector,gelato_connector_website,gelato_connector_stock,gelato_connector_dam
+# The add-on, its bridges and features: the core (Sales), the web shop (website_sale), Inventory
+# (sale_stock), the customers' personalisation and the DAM synchronisation (Bynder, Webdam).
+# `make run` installs them all.
+GELATO_MODULES=gelato_connector,gelato_connector_website,gelato_connector_stock,gelato_connector_personalization,gelato_connector_dam
 
 log() { printf '\033[1m[gelato]\033[0m %s\n' "$*" >&2; }
 die() { printf '\033[1;31m[gelato] ERROR:\033[0m %s\n' "$*" >&2; exit 1; }

@@ -10,5 +10,7 @@ status=0
 # consider-merging-classes-inherited: the sale order's Gelato code is split by job on purpose
 # (sale_order, _pipeline, _payloads, _send; see the README's layout).
 "$VENV/bin/pylint" --rcfile=.pylintrc --disable=consider-merging-classes-inherited \
-    gelato_connector gelato_connector_website gelato_connector_stock gelato_connector_dam || status=1
+    gelato_connector gelato_connector_website gelato_connector_stock \
+    gelato_connector_personalization gelato_connector_personalization_website \
+    gelato_connector_dam || status=1
 [ $status -eq 0 ] && log "lint clean" || die "lint found problems (see above)"

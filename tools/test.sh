@@ -60,8 +60,10 @@ if [ $# -gt 0 ]; then
     run_pytest "$DB" "$@"
     exit
 fi
-log "Running the web shop, Inventory and DAM suites, and the order tests again with all installed"
-run_pytest "$DB" gelato_connector_website/tests gelato_connector_stock/tests gelato_connector_dam/tests \
+log "Running the web shop, Inventory, personalisation and DAM suites, and the order tests again with all installed"
+run_pytest "$DB" gelato_connector_website/tests gelato_connector_stock/tests \
+    gelato_connector_personalization/tests gelato_connector_personalization_website/tests \
+    gelato_connector_dam/tests \
     gelato_connector/tests/test_gelato_order_send.py \
     gelato_connector/tests/test_gelato_portal.py \
     gelato_connector/tests/test_gelato_order_updates.py \

@@ -63,6 +63,20 @@ class ResCompany(models.Model):
         help="Automatic: confirmed orders are sent to Gelato right away. Manual: confirmed "
         "orders wait for someone to click Approve on the order.",
     )
+    gelato_shipping_policy = fields.Selection(
+        string="Gelato Orders Without Shipping",
+        selection=[
+            ("require", "Refuse to confirm them"),
+            ("warn", "Confirm them and warn the salesperson"),
+        ],
+        default="require",
+        required=True,
+        help="A Gelato order confirmed without a Gelato shipping method is still shipped: "
+        "Gelato picks the method and charges you for it, while the customer paid no shipping. "
+        "Refuse: such an order cannot be confirmed until a Gelato shipping method is added. "
+        "Warn: it is confirmed (e.g. orders from another channel that charges shipping its own "
+        "way) and the salesperson gets an activity.",
+    )
     gelato_approver_group_id = fields.Many2one(
         string="Gelato Approvers",
         comodel_name="res.groups",

@@ -31,6 +31,9 @@ class ResConfigSettings(models.TransientModel):
     gelato_approval_mode = fields.Selection(
         related="company_id.gelato_approval_mode", readonly=False
     )
+    gelato_shipping_policy = fields.Selection(
+        related="company_id.gelato_shipping_policy", readonly=False
+    )
     gelato_approver_group_id = fields.Many2one(
         related="company_id.gelato_approver_group_id", readonly=False
     )

@@ -363,6 +363,40 @@ class SaleOrder(models.Model):
                         carrier=carrier.name,
                     )
                 )
+            if (
+                not order._gelato_has_shipping_line()
+                and order.company_id.gelato_shipping_policy == "require"
+            ):
+                raise UserError(
+                    self.env._(
+                        "%(order)s has no shipping: Gelato would pick a shipping method and "
+                        "charge you for it, while the customer pays none. Click Add shipping "
+                        "and choose a Gelato shipping method (or let such orders through in "
+                        "Settings > Sales > Gelato Orders Without Shipping).",
+                        order=order.name,
+                    )
+                )
+
+    def _gelato_has_shipping_line(self):
+        """Whether the order charges the customer a Gelato shipping method."""
+        self.ensure_one()
+        return self.carrier_id.delivery_type == "gelato" and any(
+            line.is_delivery for line in self.order_line
+        )
+
+    def _gelato_warn_missing_shipping(self):
+        """After confirming without shipping (policy "warn"): an activity for the salesperson."""
+        for order in self:
+            if order._gelato_has_shipping_line():
+                continue
+            order._gelato_schedule_activity(
+                self.env._("Gelato: no shipping charged"),
+                self.env._(
+                    "%(order)s was confirmed without a Gelato shipping method: Gelato picks the "
+                    "method and charges you for it; the customer paid no shipping.",
+                    order=order.name,
+                ),
+            )
 
     def _gelato_check_sendable(self):
         """What must still hold when the order is sent: address, products, quantities."""
@@ -402,6 +436,7 @@ class SaleOrder(models.Model):
                 "gelato_last_error": False,
             }
         )
+        gelato_orders._gelato_warn_missing_shipping()
         gelato_orders._gelato_advance_state()
         return res
 

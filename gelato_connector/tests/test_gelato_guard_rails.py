@@ -58,6 +58,37 @@ class TestGelatoGuardRails(GelatoOrderMixin, GelatoTransactionCase):
         self.assertIn("cannot be added to this quotation", capture.exception.args[0])
         self.assertNotRegex(capture.exception.args[0], r"S\d{5}")
 
+    def test_an_order_without_shipping_is_refused_by_default(self):
+        self.company.gelato_shipping_policy = "require"
+        self.assertEqual(
+            self.env["res.company"].create({"name": "New Gelato merchant"}).gelato_shipping_policy,
+            "require",
+        )
+        order = self._gelato_quotation()
+        with self.assertRaises(UserError) as capture:
+            order.action_confirm()
+        message = capture.exception.args[0]
+        self.assertIn("%s has no shipping" % order.name, message)
+        self.assertIn("charge you for it", message)
+        self.assertIn("Add shipping", message)
+        self.assertEqual((order.state, order.gelato_state), ("draft", False))
+        # With a Gelato shipping method the customer pays for, it confirms.
+        rate = self.standard.rate_shipment(order)
+        order.set_delivery_line(self.standard, rate["price"])
+        order.action_confirm()
+        self.assertEqual(order.state, "sale")
+        self.assertFalse(order.activity_ids.filtered(lambda a: "shipping" in (a.summary or "")))
+
+    def test_an_order_without_shipping_confirms_with_an_activity_when_allowed(self):
+        self.company.gelato_shipping_policy = "warn"
+        order = self._gelato_quotation()
+        order.action_confirm()
+        self.assertEqual(order.state, "sale")
+        self.assertTrue(order.gelato_state)
+        activity = order.activity_ids.filtered(lambda a: a.summary == "Gelato: no shipping charged")
+        self.assertEqual(len(activity), 1)
+        self.assertIn("the customer paid no shipping", activity.note)
+
     def test_adding_a_gelato_product_to_an_ordinary_order_is_refused(self):
         order = self.env["sale.order"].create(
             {
