@@ -18,8 +18,9 @@ cleanup() {
 }
 trap cleanup EXIT
 write_odoo_conf "$CONF" "$DB" 8069 "max_cron_threads = 0"
-log "Creating database $DB with gelato_connector (no demo data)"
-"$PY" "$ODOO_SRC/odoo-bin" -c "$CONF" -d "$DB" -i gelato_connector --stop-after-init \
+# gelato_connector_dam depends on the core alone (bench/bench_dam_sync.py needs it).
+log "Creating database $DB with gelato_connector and gelato_connector_dam (no demo data)"
+"$PY" "$ODOO_SRC/odoo-bin" -c "$CONF" -d "$DB" -i gelato_connector,gelato_connector_dam --stop-after-init \
     --without-demo=all --log-level=warn --no-http || die "Installing gelato_connector failed."
 
 cd "$REPO_ROOT"

@@ -12,9 +12,9 @@ ODOO_DEFAULT_SRC=${ODOO_HOME:-/opt/odoo/18.0}
 ODOO_ARCHIVE_URL=https://nightly.odoo.com/18.0/nightly/tgz/odoo_18.0.latest.tar.gz
 
 # The add-on, its bridges and features: the core (Sales), the web shop (website_sale), Inventory
-# (sale_stock), the customers' personalisation and the artwork from remote storage. `make run`
-# installs them all.
-GELATO_MODULES=gelato_connector,gelato_connector_website,gelato_connector_stock,gelato_connector_personalization,gelato_connector_storage
+# (sale_stock), the customers' personalisation, the artwork from remote storage and the DAM
+# synchronisation (Bynder, Webdam). `make run` installs them all.
+GELATO_MODULES=gelato_connector,gelato_connector_website,gelato_connector_stock,gelato_connector_personalization,gelato_connector_storage,gelato_connector_dam
 # moto's S3 server for the storage tests and bench: its own environment (tools/requirements-s3.txt).
 S3_VENV=${GELATO_S3_VENV:-$REPO_ROOT/.venv-s3}
 

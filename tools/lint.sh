@@ -12,5 +12,5 @@ status=0
 "$VENV/bin/pylint" --rcfile=.pylintrc --disable=consider-merging-classes-inherited \
     gelato_connector gelato_connector_website gelato_connector_stock \
     gelato_connector_personalization gelato_connector_personalization_website \
-    gelato_connector_storage || status=1
+    gelato_connector_storage gelato_connector_dam || status=1
 [ $status -eq 0 ] && log "lint clean" || die "lint found problems (see above)"

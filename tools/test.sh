@@ -61,10 +61,11 @@ if [ $# -gt 0 ]; then
     run_pytest "$DB" "$@"
     exit
 fi
-log "Running the web shop, Inventory, personalisation and artwork storage suites, and the order tests again with every module installed"
+log "Running the web shop, Inventory, personalisation, artwork storage and DAM suites, and the order tests again with every module installed"
 run_pytest "$DB" gelato_connector_website/tests gelato_connector_stock/tests \
     gelato_connector_storage/tests \
     gelato_connector_personalization/tests gelato_connector_personalization_website/tests \
+    gelato_connector_dam/tests \
     gelato_connector/tests/test_gelato_order_send.py \
     gelato_connector/tests/test_gelato_portal.py \
     gelato_connector/tests/test_gelato_order_updates.py \

@@ -1,0 +1,1 @@
+from . import gelato_connector_dam

@@ -1,0 +1,2 @@
+from . import gelato_dam_configure
+from . import gelato_dam_quote
