@@ -19,6 +19,7 @@ class GelatoLinePrintFile(models.Model):
     """
 
     _name = "gelato.line.print.file"
+    _inherit = ["gelato.print.file.check"]
     _description = "Gelato Order Line Print File"
     _order = "order_id desc, sale_line_id, print_area, id"
     _rec_name = "filename"
@@ -59,28 +60,6 @@ class GelatoLinePrintFile(models.Model):
         readonly=True,
         help="Where the file came from (e.g. the storage key and its version).",
     )
-    file_type = fields.Selection(
-        string="Type", selection=[("png", "PNG"), ("jpeg", "JPEG"), ("pdf", "PDF")], readonly=True
-    )
-    width_px = fields.Integer(string="Width", readonly=True)
-    height_px = fields.Integer(string="Height", readonly=True)
-    dpi = fields.Integer(string="Resolution (dpi)", readonly=True)
-    page_count = fields.Integer(string="Pages", readonly=True)
-    color_mode = fields.Char(string="Colour Mode", readonly=True)
-    check_state = fields.Selection(
-        string="Check",
-        # "Not checked yet": a file being uploaded, until it is saved (every saved file is
-        # checked, see create and write).
-        selection=[
-            ("unchecked", "Not checked yet"),
-            ("ok", "Ready"),
-            ("warning", "Warning"),
-            ("error", "Unusable"),
-        ],
-        readonly=True,
-        default="unchecked",
-    )
-    check_message = fields.Text(string="Check Details", readonly=True)
 
     def init(self):
         create_unique_index(

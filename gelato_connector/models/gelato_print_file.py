@@ -11,6 +11,47 @@ from ..lib import const, print_files, signing, text
 CHECK_FIELDS = ("datas", "placement_id", "product_id", "filename")
 
 
+class GelatoPrintFileCheck(models.AbstractModel):
+    """What the print-file check found about a file (``lib.print_files.check_print_file``):
+    shared by the products' print files and the order lines' own."""
+
+    _name = "gelato.print.file.check"
+    _description = "Gelato Print File Check"
+
+    file_type = fields.Selection(
+        string="Type", selection=[("png", "PNG"), ("jpeg", "JPEG"), ("pdf", "PDF")], readonly=True
+    )
+    width_px = fields.Integer(
+        string="Width", readonly=True, help="Pixels (PNG, JPEG) or points (PDF)."
+    )
+    height_px = fields.Integer(
+        string="Height", readonly=True, help="Pixels (PNG, JPEG) or points (PDF)."
+    )
+    dpi = fields.Integer(
+        string="Resolution (dpi)",
+        readonly=True,
+        help="Dots per inch when the file covers its print area (300 is the target).",
+    )
+    page_count = fields.Integer(string="Pages", readonly=True)
+    color_mode = fields.Char(string="Colour Mode", readonly=True)
+    check_state = fields.Selection(
+        string="Check",
+        # "Not checked yet": a file being uploaded, until it is saved (every saved file is
+        # checked, see create and write).
+        selection=[
+            ("unchecked", "Not checked yet"),
+            ("ok", "Ready"),
+            ("warning", "Warning"),
+            ("error", "Unusable"),
+        ],
+        readonly=True,
+        default="unchecked",
+        help="Unusable: the file does not fit its print area (e.g. the area changed); upload a new "
+        "one.",
+    )
+    check_message = fields.Text(string="Check Details", readonly=True)
+
+
 class GelatoPrintFile(models.Model):
     """The artwork Gelato prints on one print area: for every variant of a product, or for one
     variant (it then replaces the product's file on that print area).
@@ -21,6 +62,7 @@ class GelatoPrintFile(models.Model):
     """
 
     _name = "gelato.print.file"
+    _inherit = ["gelato.print.file.check"]
     _description = "Gelato Print File"
     _order = "product_tmpl_id, placement_sequence, product_id desc, id"
     _rec_name = "filename"
@@ -57,37 +99,6 @@ class GelatoPrintFile(models.Model):
         string="Default Image",
         help="The product's image is made from this file (PNG or JPEG). One file per product.",
     )
-    file_type = fields.Selection(
-        string="Type", selection=[("png", "PNG"), ("jpeg", "JPEG"), ("pdf", "PDF")], readonly=True
-    )
-    width_px = fields.Integer(
-        string="Width", readonly=True, help="Pixels (PNG, JPEG) or points (PDF)."
-    )
-    height_px = fields.Integer(
-        string="Height", readonly=True, help="Pixels (PNG, JPEG) or points (PDF)."
-    )
-    dpi = fields.Integer(
-        string="Resolution (dpi)",
-        readonly=True,
-        help="Dots per inch when the file covers its print area (300 is the target).",
-    )
-    page_count = fields.Integer(string="Pages", readonly=True)
-    color_mode = fields.Char(string="Colour Mode", readonly=True)
-    check_state = fields.Selection(
-        string="Check",
-        # "Not checked yet": a file being uploaded, until it is saved (every saved file is
-        # checked, see create and write).
-        selection=[
-            ("unchecked", "Not checked yet"),
-            ("ok", "Ready"),
-            ("warning", "Warning"),
-            ("error", "Unusable"),
-        ],
-        readonly=True,
-        default="unchecked",
-        help="Unusable: the print area changed and the file no longer fits; upload a new one.",
-    )
-    check_message = fields.Text(string="Check Details", readonly=True)
 
     # === CONSTRAINT METHODS === #
 

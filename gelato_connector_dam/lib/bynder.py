@@ -234,13 +234,7 @@ class BynderDam:
         if not item.get("thumbnail_url"):
             return None
         self.calls += 1
-        try:
-            data = dam_http.download(
-                self.files, item["thumbnail_url"], max_bytes=const.THUMBNAIL_MAX_BYTES
-            )
-        except DamError:
-            return None
-        return data if dam_http.is_image(data) else None
+        return dam_http.thumbnail(self.files, item["thumbnail_url"])
 
     def _metaproperty_id(self, field):
         """A metaproperty's id from its name (``GET /v4/metaproperties/`` is keyed by name); a

@@ -136,3 +136,13 @@ def is_image(data):
     return bool(data) and (
         data.startswith(IMAGE_MAGIC) or (data[:4] == b"RIFF" and data[8:12] == b"WEBP")
     )
+
+
+def thumbnail(session, url):
+    """A DAM's thumbnail of an asset (an image, small), or None: a thumbnail that cannot be
+    fetched or is not an image is no reason to fail a sync."""
+    try:
+        data = download(session, url, max_bytes=const.THUMBNAIL_MAX_BYTES)
+    except DamError:
+        return None
+    return data if is_image(data) else None

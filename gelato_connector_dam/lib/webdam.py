@@ -273,13 +273,7 @@ class WebdamDam:
         if not item.get("thumbnail_url"):
             return None
         self.calls += 1
-        try:
-            data = dam_http.download(
-                self.files, item["thumbnail_url"], max_bytes=const.THUMBNAIL_MAX_BYTES
-            )
-        except DamError:
-            return None
-        return data if dam_http.is_image(data) else None
+        return dam_http.thumbnail(self.files, item["thumbnail_url"])
 
     def write_backlink(self, item_id, field, url):
         """``PUT /assets/{id}/metadatas/xmp`` with ``{field: url}`` (a text field such as
