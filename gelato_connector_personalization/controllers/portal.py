@@ -6,7 +6,10 @@ no cookie-based authority, so they need no CSRF token: whoever can post to them 
 the link.
 """
 
+import collections
 import logging
+import threading
+import time
 
 from werkzeug.exceptions import NotFound
 
@@ -20,6 +23,28 @@ _logger = logging.getLogger(__name__)
 
 # The largest request an upload may be (the product's own limit is checked after).
 MAX_UPLOAD_REQUEST = 64 * 1024 * 1024
+
+# Recent preview times per personalisation, in this worker process (see _gelato_may_preview).
+_PREVIEWS = collections.defaultdict(collections.deque)
+_PREVIEWS_LOCK = threading.Lock()
+
+
+def _gelato_may_preview(personalization_id, now=None):
+    """Whether this personalisation may have one more preview now: at most
+    ``const.PREVIEW_MAX_PER_MINUTE`` a minute, counted per worker process (a bound on what
+    one link can make the server render, not an exact quota)."""
+    now = time.monotonic() if now is None else now
+    with _PREVIEWS_LOCK:
+        calls = _PREVIEWS[personalization_id]
+        while calls and now - calls[0] > 60:
+            calls.popleft()
+        if len(calls) >= const.PREVIEW_MAX_PER_MINUTE:
+            return False
+        calls.append(now)
+        if len(_PREVIEWS) > 10000:  # forget the links nobody previews any more
+            for key in [k for k, v in _PREVIEWS.items() if not v or now - v[-1] > 60]:
+                del _PREVIEWS[key]
+        return True
 
 
 class GelatoPersonalizationPortal(http.Controller):
@@ -116,6 +141,12 @@ class GelatoPersonalizationPortal(http.Controller):
         personalization, status = self._gelato_open(token)
         if status != "open":
             return self._gelato_closed_answer(status)
+        if not _gelato_may_preview(personalization.id):
+            return {
+                "error": request.env._(
+                    "Too many previews in a short time: wait a moment, then try again."
+                )
+            }
         try:
             return personalization._gelato_preview(texts if isinstance(texts, dict) else {})
         except UserError as error:

@@ -5,6 +5,9 @@
 PRINT_DPI = 300
 # The live preview: the same renderer at a resolution a phone shows quickly.
 PREVIEW_DPI = 60
+# Previews one personalisation may ask for per minute (each starts the renderer, in its own
+# process, once per area): a page that asks more often is told to wait, not rendered.
+PREVIEW_MAX_PER_MINUTE = 30
 MM_PER_INCH = 25.4
 POINTS_PER_INCH = 72.0
 

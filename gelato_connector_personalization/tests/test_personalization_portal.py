@@ -3,7 +3,9 @@ completion twice at once, and the rendered file reaching the sandbox."""
 
 import base64
 import io
+import time
 from datetime import timedelta
+from unittest.mock import patch
 
 from freezegun import freeze_time
 from PIL import Image
@@ -13,6 +15,8 @@ from odoo.tests import tagged
 
 from odoo.addons.gelato_connector.tests.common import GelatoHttpCase, GelatoSendMixin
 
+from ..controllers import portal
+from ..lib import const
 from .common import GelatoPersonalizationMixin, read_image
 
 
@@ -117,6 +121,19 @@ class TestPersonalizationPortal(GelatoSendMixin, GelatoPersonalizationMixin, Gel
         # A second photo replaces the first.
         self.assertEqual(self._upload(self._photo(1600, 1200, kind="png")), {"ok": True})
         self.assertEqual(len(self.personalization.upload_ids), 1)
+
+    def test_previews_are_limited_per_link(self):
+        """Each preview starts the renderer: one link cannot make the server render without
+        end (the page is told to wait; the limit is per minute)."""
+        with patch.object(const, "PREVIEW_MAX_PER_MINUTE", 2):
+            for _attempt in range(2):
+                result = self.make_jsonrpc_request(self.url + "/preview", {"texts": {}})
+                self.assertEqual(len(result["areas"]), 2)
+            result = self.make_jsonrpc_request(self.url + "/preview", {"texts": {}})
+            self.assertIn("Too many previews", result["error"])
+            self.assertNotIn("areas", result)
+        # A minute later it renders again.
+        self.assertTrue(portal._gelato_may_preview(self.personalization.id, time.monotonic() + 61))
 
     def test_uploads_that_cannot_be_printed_are_refused_and_nothing_is_kept(self):
         self.card_tmpl.gelato_personalization_max_upload_mb = 1
