@@ -97,7 +97,8 @@ class GelatoController(http.Controller):
 
         The signature (``signing.sign_print_file``) covers the attachment id, the order line
         and the expiry, so none can be changed; the filename is cosmetic. Only print files (the
-        products' and the order lines') are ever served, and a line's no longer once Gelato printed it (plus a grace period).
+        products' and the order lines') are ever served, and a line's no longer once Gelato
+        printed it (plus a grace period).
         """
         PrintFile = request.env["gelato.print.file"].sudo()  # sudo: Gelato is not a user
         verdict = PrintFile._gelato_check_link(attachment_id, expires, signature, line_id=line_id)
@@ -117,7 +118,6 @@ class GelatoController(http.Controller):
             )
         # sudo: the signature is the authorisation.
         attachment = request.env["ir.attachment"].sudo().browse(attachment_id).exists()
-        # Only print files are served: the products' and the order lines' own.
         if (
             not attachment
             or attachment.res_model not in (PrintFile._name, "gelato.line.print.file")

@@ -168,22 +168,4 @@ class GelatoLinePrintFile(models.Model):
         the line)."""
         self.ensure_one()
         file_sudo = self.sudo()  # sudo: called while sending orders, by any salesperson
-        attachment = (
-            self.env["ir.attachment"]
-            .sudo()  # sudo: attachments of binary fields are hidden from searches otherwise
-            .search(
-                [
-                    ("res_model", "=", self._name),
-                    ("res_field", "=", "datas"),
-                    ("res_id", "=", self.id),
-                ],
-                limit=1,
-            )
-        )
-        return self.env["gelato.print.file"]._gelato_build_public_url(
-            attachment,
-            file_sudo.company_id,
-            file_sudo.filename,
-            file_sudo.file_type,
-            line=file_sudo.sale_line_id,
-        )
+        return file_sudo._gelato_signed_url(file_sudo.sale_line_id)

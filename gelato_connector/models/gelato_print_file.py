@@ -51,6 +51,54 @@ class GelatoPrintFileCheck(models.AbstractModel):
     )
     check_message = fields.Text(string="Check Details", readonly=True)
 
+    # === BUSINESS METHODS === #
+    # The models using this one have company_id, filename and the file in datas.
+
+    def _gelato_get_attachment(self):
+        """The ``ir.attachment`` holding the file (what the signed URL serves)."""
+        self.ensure_one()
+        return (
+            self.env["ir.attachment"]
+            .sudo()  # sudo: attachments of binary fields are hidden from searches otherwise
+            .search(
+                [
+                    ("res_model", "=", self._name),
+                    ("res_field", "=", "datas"),
+                    ("res_id", "=", self.id),
+                ],
+                limit=1,
+            )
+        )
+
+    def _gelato_signed_url(self, line=None):
+        """The signed, expiring URL serving this file (a product's or an order line's).
+
+        Built on the company's public base URL; valid for the company's number of days
+        (14 by default, 30 at most). The expiry is rounded up to the hour, so the URL stays the
+        same for an hour (retried orders send the same payload). Made for ``line``, it stops
+        working a grace period after Gelato printed the line.
+        """
+        self.ensure_one()
+        attachment = self._gelato_get_attachment()
+        company = self.company_id or self.env.company
+        days = min(
+            company.gelato_file_url_validity_days or const.PRINT_FILE_URL_VALIDITY_DAYS,
+            const.PRINT_FILE_URL_MAX_VALIDITY_DAYS,
+        )
+        expires = signing.print_file_url_expiry(time.time(), days)
+        secret = self.env["gelato.print.file"]._gelato_get_url_secret(create=True)
+        line_id = line.id if line else None
+        signature = signing.sign_print_file(secret, attachment.id, expires, line_id=line_id)
+        return "%s%s/%d/%s%d/%s/%s" % (
+            company._gelato_get_public_base_url(),
+            const.PRINT_FILE_ROUTE,
+            attachment.id,
+            "" if line_id is None else "%d/" % line_id,
+            expires,
+            signature,
+            signing.url_filename(self.filename, self.file_type),
+        )
+
 
 class GelatoPrintFile(models.Model):
     """The artwork Gelato prints on one print area: for every variant of a product, or for one
@@ -329,22 +377,6 @@ class GelatoPrintFile(models.Model):
                 )
             file.product_tmpl_id.image_1920 = base64.b64encode(preview)
 
-    def _gelato_get_attachment(self):
-        """The ``ir.attachment`` holding the file (what the signed URL serves)."""
-        self.ensure_one()
-        return (
-            self.env["ir.attachment"]
-            .sudo()  # sudo: attachments of binary fields are hidden from searches otherwise
-            .search(
-                [
-                    ("res_model", "=", self._name),
-                    ("res_field", "=", "datas"),
-                    ("res_id", "=", self.id),
-                ],
-                limit=1,
-            )
-        )
-
     @api.model
     def _gelato_get_url_secret(self, create=False):
         """The key print-file links are signed with (never leaves the server).
@@ -424,44 +456,11 @@ class GelatoPrintFile(models.Model):
         """An absolute URL Gelato can download this file from, signed and expiring.
 
         Made for ``line`` (a ``sale.order.line``), it stops working a grace period after Gelato
-        printed the line. See :meth:`_gelato_build_public_url`.
+        printed the line. See :meth:`GelatoPrintFileCheck._gelato_signed_url`.
         """
         self.ensure_one()
-        file_sudo = self.sudo()  # sudo: called while confirming orders, by any salesperson
-        return self._gelato_build_public_url(
-            file_sudo._gelato_get_attachment(),
-            file_sudo.company_id,
-            file_sudo.filename,
-            file_sudo.file_type,
-            line=line,
-        )
-
-    @api.model
-    def _gelato_build_public_url(self, attachment, company, filename, file_type, line=None):
-        """The signed, expiring URL serving ``attachment`` (a print file's or a line's).
-
-        Built on the company's public base URL; valid for the company's number of days
-        (14 by default, 30 at most). The expiry is rounded up to the hour, so the URL stays the
-        same for an hour (retried orders send the same payload).
-        """
-        company = company or self.env.company
-        days = min(
-            company.gelato_file_url_validity_days or const.PRINT_FILE_URL_VALIDITY_DAYS,
-            const.PRINT_FILE_URL_MAX_VALIDITY_DAYS,
-        )
-        expires = signing.print_file_url_expiry(time.time(), days)
-        secret = self._gelato_get_url_secret(create=True)
-        line_id = line.id if line else None
-        signature = signing.sign_print_file(secret, attachment.id, expires, line_id=line_id)
-        return "%s%s/%d/%s%d/%s/%s" % (
-            company._gelato_get_public_base_url(),
-            const.PRINT_FILE_ROUTE,
-            attachment.id,
-            "" if line_id is None else "%d/" % line_id,
-            expires,
-            signature,
-            signing.url_filename(filename, file_type),
-        )
+        # sudo: called while confirming orders, by any salesperson
+        return self.sudo()._gelato_signed_url(line)
 
     # === BUSINESS METHODS: check messages === #
 
