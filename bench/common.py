@@ -364,6 +364,10 @@ class OdooServer(ServerProcess):
             "600",
             "--limit-time-cpu",
             "600",
+            # Its own port for Odoo's websocket process (started with workers), so that two
+            # servers (or a `make run`) never fight over the default one.
+            "--gevent-port",
+            str(free_port()),
             *extra_args,
         ]
         if log_path:

@@ -151,6 +151,10 @@ PY
     fi
     "$PY" -c 'import odoo.release as r; assert r.version_info[:2] == (18, 0), r.version' ||
         die "The environment in $VENV cannot import Odoo 18."
+    # What Odoo's websocket process does first: it failed with the latest zope packages, and a
+    # multi-worker Odoo then restarts it for ever (see requirements.txt).
+    "$PY" -c 'from gevent import monkey; monkey.patch_all()' ||
+        die "gevent cannot start in $VENV (Odoo's websocket process would die): see above."
     rm -f "$VENV"/.gelato-requirements-*
     touch "$stamp"
 }
