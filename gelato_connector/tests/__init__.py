@@ -21,3 +21,4 @@ from . import test_gelato_webhook_concurrency
 from . import test_gelato_access
 from . import test_gelato_portal
 from . import test_gelato_paid_quotations
+from . import test_gelato_webhook_request
