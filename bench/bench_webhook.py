@@ -37,6 +37,7 @@ from common import (
     odoo_env,
     percentile,
 )
+from gelato_sandbox.shapes import RECIPIENT
 
 SECRET = WEBHOOK_SECRET
 CLIENTS = int(os.environ.get("BENCH_WEBHOOK_CLIENTS", "8"))
@@ -286,15 +287,7 @@ def prepare_inbox_orders(env, prefix, count, sandbox, file_url):
                         "files": [{"type": "default", "url": file_url}],
                     }
                 ],
-                "shippingAddress": {
-                    "firstName": "Ada",
-                    "lastName": "Lovelace",
-                    "addressLine1": "Drottninggatan 12",
-                    "city": "Stockholm",
-                    "postCode": "111 51",
-                    "country": "SE",
-                    "email": "ada@example.com",
-                },
+                "shippingAddress": dict(RECIPIENT),
             },
             headers={"X-API-KEY": SANDBOX_API_KEY},
             timeout=30,

@@ -9,7 +9,7 @@ from collections import Counter
 
 import requests
 from common import SANDBOX_API_KEY, PrintFileServer, Sandbox, timer
-from gelato_sandbox.shapes import FULFILLMENT_STATUSES, example_events
+from gelato_sandbox.shapes import FULFILLMENT_STATUSES, RECIPIENT, example_events
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -270,15 +270,7 @@ def _gelato_place(sandbox, reference, item_reference, file_url):
                     "files": [{"type": "default", "url": file_url}],
                 }
             ],
-            "shippingAddress": {
-                "firstName": "Ada",
-                "lastName": "Lovelace",
-                "addressLine1": "Drottninggatan 12",
-                "city": "Stockholm",
-                "postCode": "111 51",
-                "country": "SE",
-                "email": "ada@example.com",
-            },
+            "shippingAddress": dict(RECIPIENT),
         },
         headers={"X-API-KEY": SANDBOX_API_KEY},
         timeout=30,

@@ -21,6 +21,7 @@ from odoo.addons.gelato_connector.tests.common import (
     StaticHTTPServer,
     create_gelato_product,
     gelato_address,
+    gelato_shapes,
     make_png,
 )
 
@@ -109,15 +110,7 @@ class TestGelatoWebhookConcurrency(TransactionCase):
                             "files": [{"type": "default", "url": self.files.url + "/p.png"}],
                         }
                     ],
-                    "shippingAddress": {
-                        "firstName": "Ada",
-                        "lastName": "Lovelace",
-                        "addressLine1": "Drottninggatan 12",
-                        "city": "Stockholm",
-                        "postCode": "111 51",
-                        "country": "SE",
-                        "email": "ada@example.com",
-                    },
+                    "shippingAddress": dict(gelato_shapes.RECIPIENT),
                 },
             )
             gelato_order = env["gelato.order"].create(

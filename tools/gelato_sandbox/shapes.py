@@ -96,6 +96,19 @@ _EXAMPLE_EVENTS = (
 )
 
 
+# A recipient Gelato ships to (and the sandbox accepts), for orders placed at the sandbox
+# directly by the tests and benches: copy it (``dict(RECIPIENT)``) before changing it.
+RECIPIENT = {
+    "firstName": "Ada",
+    "lastName": "Lovelace",
+    "addressLine1": "Drottninggatan 12",
+    "city": "Stockholm",
+    "postCode": "111 51",
+    "country": "SE",
+    "email": "ada@example.com",
+}
+
+
 def example_events(order_reference="S00001"):
     """One event of each kind the connector handles, about :data:`EXAMPLE_ORDER_ID` placed
     with ``order_reference`` (its ``orderReferenceId``): a fresh copy at each call."""
