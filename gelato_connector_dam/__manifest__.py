@@ -17,6 +17,7 @@
         "views/gelato_dam_views.xml",
         "views/gelato_dam_asset_views.xml",
         "views/gelato_dam_sync_log_views.xml",
+        "views/gelato_dam_templates.xml",
         "wizard/gelato_dam_configure_views.xml",
         "views/gelato_connector_dam_menus.xml",
     ],

@@ -14,18 +14,20 @@ class GelatoDamController(http.Controller):
         "%s/<int:asset_id>/<string:signature>" % const.CHECKOUT_ROUTE,
         type="http",
         auth="public",
-        methods=["GET"],
+        methods=["GET", "POST"],
         website=True,
         readonly=False,
     )
     def gelato_dam_checkout(self, asset_id, signature, **kwargs):
         """The checkout link written into the DAM (the seed's step 3b).
 
-        A signed-in user of the file's company gets the product: portal users in their cart
-        (with the web shop) or a quotation, internal users in a new quotation, and land on it.
-        Anonymous visitors sign in first and come back; users of other companies get 403.
-        The signature covers the file and its product, so the link cannot be edited into
-        another's.
+        A signed-in user of the file's company is shown the product with an *Order this
+        product* button; the button (a POST, with the session's CSRF token) puts it in the
+        portal user's cart (with the web shop) or a quotation, or in a new quotation for an
+        internal user, and lands there. Opening the link orders nothing, so a link loaded by
+        an image, a preview or a prefetch creates no quotation. Anonymous visitors sign in
+        first and come back; users of other companies get 403. The signature covers the file
+        and its product, so the link cannot be edited into another's.
         """
         # sudo: the signature is checked before anything of the file is used.
         asset_sudo = request.env["gelato.dam.asset"].sudo().browse(asset_id).exists()
@@ -55,6 +57,18 @@ class GelatoDamController(http.Controller):
         if asset_sudo.state != "ready" or problems:
             return self._gelato_dam_page(
                 409, "\n".join(problems) or asset_sudo.not_orderable_reason
+            )
+        if request.httprequest.method != "POST":
+            # The CSRF token of a POST is checked by Odoo before this method runs.
+            return request.render(
+                "gelato_connector_dam.dam_checkout_page",
+                {
+                    "asset": asset_sudo,
+                    "product": asset_sudo.product_id,
+                    "internal": user._is_internal(),
+                    "action": request.httprequest.path,
+                },
+                headers={"Cache-Control": "no-store"},
             )
         return self._gelato_dam_checkout_for(user, asset_sudo)
 

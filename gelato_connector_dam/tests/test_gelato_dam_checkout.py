@@ -1,3 +1,4 @@
+import re
 from urllib.parse import unquote, urlsplit
 
 from odoo.tests import new_test_user, tagged
@@ -43,6 +44,39 @@ class TestDamCheckoutLink(DamConfigureMixin, GelatoHttpCase):
     def open(self, path=None):
         return self.url_open(path or self.path, allow_redirects=False)
 
+    def order(self):
+        """Open the link, then press the page's button (its form, with its CSRF token)."""
+        page = self.open()
+        self.assertEqual(page.status_code, 200, page.text)
+        token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+        action = re.search(r'<form method="post" action="([^"]+)"', page.text).group(1)
+        self.assertEqual(action, self.path)
+        return self.url_open(action, data={"csrf_token": token}, allow_redirects=False)
+
+    def orders_of(self, user):
+        return self.env["sale.order"].search(
+            ["|", ("user_id", "=", user.id), ("partner_id", "=", user.partner_id.id)]
+        )
+
+    def test_opening_the_link_orders_nothing(self):
+        """A link loaded by an image, a preview or a prefetch creates no quotation: the page
+        shows the product and a button."""
+        for login, user in (("dam_salesman", self.salesman), ("dam_portal", self.portal)):
+            with self.subTest(login=login):
+                self.authenticate(login, login)
+                response = self.open()
+                self.assertEqual(response.status_code, 200)
+                self.assertIn(self.dam_file.product_id.display_name, response.text)
+                self.assertIn("Order this product", response.text)
+                self.assertFalse(self.orders_of(user), "nothing is created by opening it")
+
+    def test_a_post_without_the_session_token_orders_nothing(self):
+        """Another site's form posting to the link (the visitor signed in here) is refused."""
+        self.authenticate("dam_salesman", "dam_salesman")
+        response = self.url_open(self.path, data={"csrf_token": "forged"}, allow_redirects=False)
+        self.assertEqual(response.status_code, 400)
+        self.assertFalse(self.orders_of(self.salesman))
+
     def test_anonymous_visitor_signs_in_first_and_comes_back(self):
         response = self.open()
         self.assertEqual(response.status_code, 303)
@@ -62,7 +96,7 @@ class TestDamCheckoutLink(DamConfigureMixin, GelatoHttpCase):
 
     def test_internal_user_gets_a_new_quotation(self):
         self.authenticate("dam_salesman", "dam_salesman")
-        response = self.open()
+        response = self.order()
         self.assertEqual(response.status_code, 303)
         order = self.env["sale.order"].search(
             [("order_line.product_id", "=", self.dam_file.product_id.id)]
@@ -74,7 +108,7 @@ class TestDamCheckoutLink(DamConfigureMixin, GelatoHttpCase):
 
     def test_portal_user_gets_the_product_in_their_cart(self):
         self.authenticate("dam_portal", "dam_portal")
-        response = self.open()
+        response = self.order()
         self.assertEqual(response.status_code, 303, response.text)
         order = self.env["sale.order"].search(
             [("partner_id", "=", self.portal.partner_id.id)], limit=1
