@@ -1,6 +1,6 @@
 {
     "name": "Gelato Print-on-Demand Connector",
-    "version": "18.0.1.0.0",
+    "version": "18.0.1.1.0",
     "category": "Sales/Sales",
     "summary": "Sell Gelato print-on-demand products from Sales (and eCommerce, Inventory "
     "through the bridge modules), made and shipped by Gelato",
