@@ -68,7 +68,7 @@ class GelatoController(http.Controller):
             _logger.info("Gelato webhook: the body is nested too deeply to read; ignored")
             return self._gelato_answer(400, "body is nested too deeply")
 
-        event_model_sudo._gelato_receive(company_id, payload)
+        event_model_sudo._gelato_receive(company_id, payload, own_transaction=True)
         return self._gelato_answer(200, "ok")
 
     @staticmethod

@@ -153,12 +153,14 @@ class GelatoWebhookEvent(models.Model):
     # === BUSINESS METHODS: RECEPTION (the request) === #
 
     @api.model
-    def _gelato_receive(self, company_id, payload):
+    def _gelato_receive(self, company_id, payload, own_transaction=False):
         """Record an authenticated event once and wake the inbox job up. Never raises for bad
         input; reads no record (one INSERT, and the cron trigger for a new event).
 
         :param int company_id: the company authenticated by the webhook secret.
         :param payload: the decoded JSON body (any JSON value).
+        :param bool own_transaction: the caller (the webhook's request) has nothing of its own
+            in the transaction: the event may be committed by its statement alone.
         :return: the new event record, or an empty recordset when nothing new was recorded.
         """
         try:
@@ -222,7 +224,7 @@ class GelatoWebhookEvent(models.Model):
                 bool(cron_id and not problem),
             ],
         )
-        row = self._gelato_insert_event(query)
+        row = self._gelato_insert_event(query, own_transaction)
         if not row:
             _logger.debug("Gelato event %s already received; duplicate ignored", event_id)
             return self.browse()
@@ -233,20 +235,24 @@ class GelatoWebhookEvent(models.Model):
         return self.browse(row[0])
 
     @api.model
-    def _gelato_insert_event(self, query):
+    def _gelato_insert_event(self, query, own_transaction):
         """Run the recording statement; return its row (None for a duplicate).
 
-        In a request (no transaction open yet) the statement is its own transaction: one round
-        trip to PostgreSQL, committed (durably) before the webhook answers, and a duplicate
-        delivered at the same moment is simply skipped. Inside a transaction (a test, a
-        caller's own work) it runs in a savepoint instead: the same event delivered twice at
+        In the webhook's request (``own_transaction``, and no transaction open yet) the
+        statement is its own transaction: one round trip to PostgreSQL, committed (durably)
+        before the webhook answers, and a duplicate delivered at the same moment is simply
+        skipped. Otherwise (a test, a caller's own work, a request whose transaction has begun)
+        it runs in a savepoint of the transaction instead: the same event delivered twice at
         once (Gelato retrying a slow answer) has the other delivery's row, committed while
         this one waited, outside the transaction's snapshot, and PostgreSQL refuses to skip
         it; that is a duplicate too.
         """
         cr = self.env.cr
         connection = cr.connection
-        if connection.info.transaction_status == psycopg2.extensions.TRANSACTION_STATUS_IDLE:
+        if (
+            own_transaction
+            and connection.info.transaction_status == psycopg2.extensions.TRANSACTION_STATUS_IDLE
+        ):
             connection.autocommit = True
             try:
                 cr.execute(query, log_exceptions=False)

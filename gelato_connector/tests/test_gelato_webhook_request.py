@@ -62,7 +62,7 @@ class TestGelatoWebhookRequestStatement(TransactionCase):
                 )
                 cr.rollback()
             before = cr.sql_log_count
-            event = Event._gelato_receive(self.company_id, payload)
+            event = Event._gelato_receive(self.company_id, payload, own_transaction=True)
             statements = cr.sql_log_count - before
             event_id = event.id or None
             # Nothing committed by the cursor: the event must be there already.
@@ -100,8 +100,21 @@ class TestGelatoWebhookRequestStatement(TransactionCase):
             env = api.Environment(cr, SUPERUSER_ID, {})
             Event = env["gelato.webhook.event"]
             self.assertIsNone(Event._gelato_authenticate({}))
-            self.assertTrue(Event._gelato_receive(self.company_id, payload))
+            self.assertTrue(Event._gelato_receive(self.company_id, payload, own_transaction=True))
         self.assertEqual(self._rows(payload["id"]), ["received"])
+
+    def test_another_caller_s_event_stays_in_its_transaction(self):
+        """Only the webhook's request lets the statement commit by itself: any other caller's
+        event is committed or rolled back with the rest of its work."""
+        payload = self._payload()
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            Event = env["gelato.webhook.event"]
+            Event._gelato_webhook_credentials()
+            cr.rollback()
+            self.assertTrue(Event._gelato_receive(self.company_id, payload))
+            cr.rollback()
+        self.assertEqual(self._rows(payload["id"]), [], "rolled back with the caller's work")
 
     def test_a_duplicate_is_one_statement_that_does_nothing(self):
         payload = self._payload()
