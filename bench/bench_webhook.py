@@ -167,21 +167,9 @@ def measure(bench, base, orders, label, event_ids):
     results = {}
     health_figures = []
     for spread, order_count in (("many orders", orders), ("one order", 1)):
-
-        def event(index, order_count=order_count):
-            order_number = index % order_count
-            status = STATUSES[(index // order_count) % len(STATUSES)]
-            payload = {
-                "id": "os_bench_%s" % next(event_ids),
-                "event": "order_status_updated",
-                "orderId": "bench-%s" % order_number,
-                "orderReferenceId": "BENCH%s" % order_number,
-                "fulfillmentStatus": status,
-                "items": [],
-            }
-            return "POST", {"data": json.dumps(payload), "headers": HEADERS}
-
-        hook_rps, hook_lat, hook_err = load(base + "/gelato/webhook", event, REQUESTS)
+        hook_rps, hook_lat, hook_err = load(
+            base + "/gelato/webhook", status_events(event_ids, order_count), REQUESTS
+        )
         after = health()
         health_rps = (before[0] + after[0]) / 2
         health_lat = before[1] + after[1]
@@ -217,16 +205,18 @@ def measure(bench, base, orders, label, event_ids):
     return results
 
 
-def warm_up_event(event_ids):
-    """Events for an order nobody has (recorded, then deleted with the bench's events)."""
+def status_events(event_ids, order_count, order="bench-%s", reference="BENCH%s"):
+    """The ``load`` request maker of ``order_status_updated`` events, a new id each, over
+    ``order_count`` orders in turn (each event is deleted with the bench's events)."""
 
     def event(index):
+        order_number = index % order_count
         payload = {
-            "id": "os_bench_warm_%s" % next(event_ids),
+            "id": "os_bench_%s" % next(event_ids),
             "event": "order_status_updated",
-            "orderId": "bench-warm-up",
-            "orderReferenceId": "BENCH-WARM-UP",
-            "fulfillmentStatus": "printed",
+            "orderId": order % order_number,
+            "orderReferenceId": reference % order_number,
+            "fulfillmentStatus": STATUSES[(index // order_count) % len(STATUSES)],
             "items": [],
         }
         return "POST", {"data": json.dumps(payload), "headers": HEADERS}
@@ -541,7 +531,8 @@ def main():
             # Warm both routes up in both workers (imports, caches, the first connections):
             # the figures are of a server that has been answering for a while.
             load(server.url + "/web/health", lambda i: ("GET", {}), 400)
-            load(server.url + "/gelato/webhook", warm_up_event(event_ids), 400)
+            warm_up = status_events(event_ids, 1, "bench-warm-up-%s", "BENCH-WARM-UP-%s")
+            load(server.url + "/gelato/webhook", warm_up, 400)
             results[orders] = measure(bench, server.url, orders, f"{orders:,}", event_ids)
     if "ack" in parts:
         bench.record(

@@ -13,6 +13,8 @@ from itertools import count
 from odoo import SUPERUSER_ID, api
 from odoo.tests import TransactionCase, tagged
 
+from odoo.addons.gelato_connector.models.gelato_webhook_event import INBOX_CRON_XMLID
+
 _ids = count(int(time.time() * 1000))
 
 
@@ -47,6 +49,14 @@ class TestGelatoWebhookRequestStatement(TransactionCase):
             cr.execute("SELECT state FROM gelato_webhook_event WHERE event_id = %s", [event_id])
             return [state for (state,) in cr.fetchall()]
 
+    @staticmethod
+    def _warm_up(env):
+        """The caches the request relies on (the secrets, the cron's xml id), warmed the way
+        a worker's earlier requests warm them; then a new transaction."""
+        env["gelato.webhook.event"]._gelato_webhook_credentials()
+        env["ir.model.data"]._xmlid_to_res_id(INBOX_CRON_XMLID)
+        env.cr.rollback()
+
     def _receive_in_fresh_cursor(self, payload, warm=True):
         """Do what the request does on a fresh cursor; return (event id or None, statements
         sent, whether the cursor's connection is back in transactions, its isolation)."""
@@ -54,13 +64,7 @@ class TestGelatoWebhookRequestStatement(TransactionCase):
             env = api.Environment(cr, SUPERUSER_ID, {})
             Event = env["gelato.webhook.event"]
             if warm:
-                # The caches the request relies on (the secrets, the cron's xml id), warmed
-                # the way a worker's earlier requests warm them; then a new transaction.
-                Event._gelato_webhook_credentials()
-                env["ir.model.data"]._xmlid_to_res_id(
-                    "gelato_connector.ir_cron_gelato_process_webhook_events"
-                )
-                cr.rollback()
+                self._warm_up(env)
             before = cr.sql_log_count
             event = Event._gelato_receive(self.company_id, payload, own_transaction=True)
             statements = cr.sql_log_count - before
@@ -82,13 +86,9 @@ class TestGelatoWebhookRequestStatement(TransactionCase):
         )
         self.assertFalse(autocommit, "the connection goes back to transactions")
         self.assertEqual(isolation, "repeatable read", "with Odoo's isolation level")
+        cron = self.env.ref(INBOX_CRON_XMLID)
         with self.registry.cursor() as cr:
-            cr.execute(
-                """SELECT count(*) FROM ir_cron_trigger t JOIN ir_model_data d
-                       ON d.res_id = t.cron_id AND d.model = 'ir.cron'
-                    WHERE d.module = 'gelato_connector'
-                      AND d.name = 'ir_cron_gelato_process_webhook_events'"""
-            )
+            cr.execute("SELECT count(*) FROM ir_cron_trigger WHERE cron_id = %s", [cron.id])
             self.assertTrue(cr.fetchone()[0], "the inbox job is triggered")
 
     def test_a_cold_worker_records_the_event_too(self):
@@ -109,10 +109,8 @@ class TestGelatoWebhookRequestStatement(TransactionCase):
         payload = self._payload()
         with self.registry.cursor() as cr:
             env = api.Environment(cr, SUPERUSER_ID, {})
-            Event = env["gelato.webhook.event"]
-            Event._gelato_webhook_credentials()
-            cr.rollback()
-            self.assertTrue(Event._gelato_receive(self.company_id, payload))
+            self._warm_up(env)
+            self.assertTrue(env["gelato.webhook.event"]._gelato_receive(self.company_id, payload))
             cr.rollback()
         self.assertEqual(self._rows(payload["id"]), [], "rolled back with the caller's work")
 
